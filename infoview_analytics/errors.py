@@ -1,0 +1,37 @@
+"""The kit's exceptions and warnings.
+
+Every error subclasses :class:`InfoviewError` *and* the matching built-in, so
+``except ValueError`` keeps working for callers who do not know this package.
+Messages name the file (and sheet, row, column where there is one) and say
+what to do next; the command line prints them as one line.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "InfoviewError",
+    "UnreadableFileError",
+    "NoLogFoundError",
+    "MappingError",
+    "LoadWarning",
+]
+
+
+class InfoviewError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class UnreadableFileError(InfoviewError, ValueError):
+    """A file cannot be read as a spreadsheet (empty, encrypted, truncated, wrong type)."""
+
+
+class NoLogFoundError(InfoviewError, ValueError):
+    """A file was read, but no sheet in it looks like an outreach log."""
+
+
+class MappingError(InfoviewError, ValueError):
+    """An explicit column mapping names a header or a column that does not exist."""
+
+
+class LoadWarning(UserWarning):
+    """Rows were rejected or cells could not be read; the load report has the details."""

@@ -1,0 +1,153 @@
+"""The outreach log: the one table every part of the kit works on.
+
+The canonical columns, their dtypes and their vocabularies are declared here
+once; the loader, the sample generator, the template and the metrics all refer
+to these names instead of spelling them again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+__all__ = [
+    "ACTIVITIES",
+    "CHANNELS",
+    "STAGES",
+    "OUTCOMES",
+    "COLUMNS",
+    "Column",
+    "PERSONAL_COLUMNS",
+    "PROVENANCE_COLUMNS",
+    "empty_log",
+    "conform",
+]
+
+ACTIVITIES = ("networking", "application")
+CHANNELS = (
+    "linkedin",
+    "email",
+    "phone",
+    "letter",
+    "alumni",
+    "warm_intro",
+    "event",
+    "in_person",
+    "job_board",
+    "company_site",
+    "recruiter",
+    "other",
+    "unknown",
+)
+#: Furthest stage reached, in order. A lead that was planned but never
+#: contacted (a draft, "Have contacted? No") has no stage (``<NA>``).
+STAGES = ("contacted", "responded", "info_interview", "referred", "job_interview", "offer")
+OUTCOMES = ("open", "no_response", "declined", "rejected", "withdrawn", "offer")
+
+DATE = "datetime64[ns]"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column: its name, pandas dtype, friendly header and meaning."""
+
+    name: str
+    dtype: object
+    header: str
+    meaning: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("seeker", "string", "Seeker", "who did the outreach (student / job seeker)"),
+    Column("cohort", "category", "Cohort", "class year, program or workshop"),
+    Column(
+        "activity",
+        pd.CategoricalDtype(ACTIVITIES),
+        "Activity",
+        "networking (asking a person) or application (applying to a posting)",
+    ),
+    Column("contact", "string", "Contact", "the person contacted"),
+    Column("contact_title", "string", "Contact title", "their job title"),
+    Column("company", "string", "Company", "organisation"),
+    Column("industry", "category", "Industry", "industry of the company"),
+    Column("channel", pd.CategoricalDtype(CHANNELS), "Channel", "how the seeker reached out"),
+    Column("channel_raw", "string", "Channel (as written)", "the channel as written"),
+    Column("referred_by", "string", "Referred by", "who introduced the seeker to this contact"),
+    Column("contacted_on", DATE, "Date contacted", "first outreach / application date"),
+    Column("followups", "Int64", "Follow-ups", "number of follow-ups sent"),
+    Column("responded", "boolean", "Responded", "any reply at all, positive or negative"),
+    Column("responded_on", DATE, "Date responded", "date of the first reply"),
+    Column("info_interview", "boolean", "Info interview", "an informational interview took place"),
+    Column("info_interview_on", DATE, "Info interview date", "date of the informational interview"),
+    Column("thank_you", "boolean", "Thank-you sent", "a thank-you note was sent"),
+    Column("referrals", "Int64", "Referrals", "further contacts this person referred the seeker to"),
+    Column("job_interview", "boolean", "Job interview", "the lead led to a job interview"),
+    Column("offer", "boolean", "Offer", "the lead led to a job offer"),
+    Column("stage", pd.CategoricalDtype(STAGES, ordered=True), "Stage", "furthest stage reached"),
+    Column("outcome", pd.CategoricalDtype(OUTCOMES), "Outcome", "final disposition"),
+    Column("status_raw", "string", "Status", "the original status text, untouched"),
+    Column("notes", "string", "Notes", "free text, untouched"),
+    Column("source_file", "string", "Source file", "file the row came from"),
+    Column("source_sheet", "string", "Source sheet", "sheet the row came from"),
+    Column("source_row", "Int64", "Source row", "1-based spreadsheet row"),
+)
+
+COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+DTYPES: dict[str, object] = {c.name: c.dtype for c in COLUMNS}
+DATE_COLUMNS = tuple(c.name for c in COLUMNS if c.dtype == DATE)
+BOOL_COLUMNS = tuple(c.name for c in COLUMNS if c.dtype == "boolean")
+#: Columns that may identify a person; dropped or pseudonymised for sharing.
+PERSONAL_COLUMNS = ("seeker", "contact", "contact_title", "referred_by", "notes")
+PROVENANCE_COLUMNS = ("source_file", "source_sheet", "source_row")
+
+
+def empty_log() -> pd.DataFrame:
+    """An outreach log with every canonical column and no rows.
+
+    Examples
+    --------
+    >>> list(empty_log().columns[:4])
+    ['seeker', 'cohort', 'activity', 'contact']
+    >>> len(empty_log())
+    0
+    """
+    return conform(pd.DataFrame(index=pd.RangeIndex(0)))
+
+
+def conform(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return *frame* with every canonical column, in order, with its dtype.
+
+    Missing canonical columns are added all-missing; columns beyond the
+    canonical ones (``extra_*``) are kept after them. Free-category columns
+    (``cohort``, ``industry``) keep whatever categories their values have.
+    """
+    out = {}
+    n = len(frame)
+    for col in COLUMNS:
+        if col.name in frame.columns:
+            values = frame[col.name]
+        else:
+            values = pd.Series(pd.NA, index=frame.index, dtype="object")
+        out[col.name] = _as_dtype(values, col.dtype) if n or col.name in frame else _empty(col.dtype)
+    result = pd.DataFrame(out, index=frame.index)
+    extras = [c for c in frame.columns if c not in DTYPES]
+    for c in extras:
+        result[c] = frame[c]
+    return result
+
+
+def _empty(dtype: object) -> pd.Series:
+    return pd.Series([], dtype=dtype)
+
+
+def _as_dtype(values: pd.Series, dtype: object) -> pd.Series:
+    if values.dtype == dtype:
+        return values
+    if dtype == DATE:
+        return pd.to_datetime(values, errors="coerce").astype(DATE)
+    if dtype == "category":
+        return values.astype("string").astype("category")
+    if isinstance(dtype, pd.CategoricalDtype):
+        return pd.Categorical(values.astype("object").where(values.notna(), None), dtype=dtype)
+    return values.astype(dtype)
