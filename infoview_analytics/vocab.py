@@ -103,7 +103,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
         "second follow up", "first follow up", "nudge", "reminder sent",
     ),
     "responded": (
-        "responded", "response", "replied", "reply", "received response", "got response",
+        "responded", "response", "replied", "reply", "received response", "recieved response", "got response",
         "response received", "heard back", "response yes no", "did they respond",
         "any response", "got a reply",
     ),
@@ -146,6 +146,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "notes": (
         "notes", "note", "comments", "comment", "remarks", "notes from the conversation",
         "what i learned", "takeaways", "conversation notes", "follow up notes", "details",
+        "message", "message text",
     ),
     # Signals combined into canonical columns by the normaliser.
     "stage_history": ("stage history", "status history", "history", "timeline"),
@@ -176,7 +177,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
         "job listing", "job link", "job url", "job description link", "application url",
         "posting url", "job id", "req id", "reqid jobid", "requisition", "salary",
         "salary pay", "pay", "job posting", "jobs applied", "position title", "vacancy",
-        "resume name", "resume", "cover letter", "jobur", "joburl",
+        "resume name", "resume", "cover letter", "req id job id", "job id req id",
     ),
 }
 
@@ -293,7 +294,7 @@ _CANONICAL_WORDS: dict[str, StatusMeaning] = {
     "job interview": StatusMeaning(responded=True, job_interview=True),
     "offer": StatusMeaning(responded=True, job_interview=True, offer=True, outcome="offer"),
     "open": _OPEN,
-    "no response": StatusMeaning(outcome="no_response"),
+    "no response": StatusMeaning(responded=False, outcome="no_response"),
     "declined": StatusMeaning(responded=True, outcome="declined"),
     "rejected": StatusMeaning(responded=True, outcome="rejected"),
     "withdrawn": StatusMeaning(outcome="withdrawn"),
@@ -359,9 +360,9 @@ def combine_statuses(meanings: list[StatusMeaning]) -> StatusMeaning | None:
 # Channels and activities.
 # ---------------------------------------------------------------------------
 _CHANNEL_RULES: tuple[tuple[str, str], ...] = (
+    (r"\b(alum\w*|alumni network|school network|university network)\b", "alumni"),
     (r"\b(warm intro\w*|warm|intro\w*|referr\w*|friend|family|mutual|personal network|"
      r"network|networking contact|colleague|coworker|former manager)\b", "warm_intro"),
-    (r"\b(alum\w*|alumni network|school network|university network)\b", "alumni"),
     (r"\b(linked ?in|li|inmail|in mail|connection request|easy apply)\b", "linkedin"),
     (r"\b(e ?mail\w*|cold email|gmail|outlook|mail merge)\b", "email"),
     (r"\b(phone|call|cold call|telephone|text|sms|whatsapp)\b", "phone"),

@@ -1,0 +1,26 @@
+"""infoview-analytics: outreach logs into honest answers and workshop-ready charts.
+
+>>> from infoview_analytics import load_log
+"""
+
+from .errors import InfoviewError, LoadWarning, MappingError, NoLogFoundError, UnreadableFileError
+from .load import LoadReport, load_log, load_log_with_report
+from .schema import ACTIVITIES, CHANNELS, COLUMNS, OUTCOMES, STAGES, empty_log
+
+__all__ = [
+    "load_log",
+    "load_log_with_report",
+    "LoadReport",
+    "empty_log",
+    "COLUMNS",
+    "ACTIVITIES",
+    "CHANNELS",
+    "STAGES",
+    "OUTCOMES",
+    "InfoviewError",
+    "UnreadableFileError",
+    "NoLogFoundError",
+    "MappingError",
+    "LoadWarning",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,249 @@
+"""The ``infoview`` command: validate, summarise, template and demo without a notebook.
+
+Every failure the user can fix ends as one line on stderr and exit status 2;
+nothing prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InfoviewError
+from .load import LoadReport, load_log_with_report
+from .metrics import funnel, response_counts
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_ERROR, EXIT_INTERNAL = 0, 2, 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``infoview`` command; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_ERROR
+    warnings.simplefilter("ignore")  # the command prints its own account of problems
+    try:
+        return args.func(args)
+    except InfoviewError as exc:
+        print(f"infoview: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("infoview: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # never a traceback for users; say what broke and where to report
+        print(f"infoview: internal error: {type(exc).__name__}: {exc} "
+              "(please report this with the file that caused it)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="infoview",
+        description="Informational-interview and job-search outreach logs: load, check, "
+                    "measure.",
+    )
+    sub = p.add_subparsers(metavar="COMMAND")
+
+    v = sub.add_parser("validate", help="check that files load; show mapping, rejected rows, "
+                                        "problems")
+    _add_inputs(v)
+    v.add_argument("--json", action="store_true", help="print one JSON object")
+    v.add_argument("--strict", action="store_true",
+                   help="exit 2 if any file in a folder could not be read")
+    v.set_defaults(func=_cmd_validate)
+
+    s = sub.add_parser("summary", help="headline numbers of the log")
+    _add_inputs(s)
+    s.add_argument("--as-of", metavar="DATE", help="date to judge the log at (default: newest "
+                                                   "date in the log)")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(func=_cmd_summary)
+
+    t = sub.add_parser("template", help="write a blank outreach-log workbook to hand out")
+    t.add_argument("out", metavar="OUT.xlsx", type=Path)
+    t.add_argument("--rows", type=int, default=500, help="rows with drop-downs (default 500)")
+    t.set_defaults(func=_cmd_template)
+
+    d = sub.add_parser("demo", help="run on the bundled sample data")
+    d.add_argument("--out", type=Path, default=Path("out"), help="folder for the results")
+    d.set_defaults(func=_cmd_demo)
+    return p
+
+
+def _add_inputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH", type=Path,
+                   help="outreach log files or folders")
+    p.add_argument("--mapping", metavar="FILE", type=Path,
+                   help="YAML/TOML file mapping source headers to canonical columns")
+    p.add_argument("--seeker", help="job seeker's name for every row")
+    p.add_argument("--cohort", help="cohort for rows whose log does not say")
+    p.add_argument("--sheet", help="read only this sheet of each workbook")
+
+
+def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, LoadReport]:
+    return load_log_with_report(args.paths, mapping=args.mapping, seeker=args.seeker,
+                                cohort=args.cohort, sheet=args.sheet)
+
+
+# ---------------------------------------------------------------------------
+# validate
+# ---------------------------------------------------------------------------
+def _cmd_validate(args: argparse.Namespace) -> int:
+    _, report = _load(args)
+    if args.json:
+        print(report.to_json(indent=2))
+    else:
+        print(format_report(report))
+    if report.errors and args.strict:
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def format_report(report: LoadReport, *, examples: int = 5) -> str:
+    """The load report as readable text: a table of files, then what to look at."""
+    lines = []
+    width = max([len(f.file) for f in report.files] + [4])
+    lines.append(f"{'file':<{width}}  {'read':>6} {'loaded':>6} {'rejected':>8} {'problems':>8}")
+    for f in report.files:
+        if f.error:
+            lines.append(f"{f.file:<{width}}  NOT READ: {f.error}")
+            continue
+        lines.append(f"{f.file:<{width}}  {f.rows_read:>6} {f.rows_loaded:>6} "
+                     f"{f.rows_rejected:>8} {len(f.problems):>8}")
+    lines.append(f"{'total':<{width}}  {report.rows_read:>6} {report.rows_loaded:>6} "
+                 f"{report.rows_rejected:>8}")
+    for f in report.files:
+        if f.error:
+            continue
+        lines.append("")
+        lines.append(f"== {f.file}")
+        for s in f.sheets:
+            where = f"sheet '{s.sheet}'" if s.sheet else "table"
+            if s.skipped:
+                lines.append(f"  {where}: skipped - {s.skipped}")
+                continue
+            lines.append(f"  {where}: header on row {s.header_row}")
+            for header, target in s.mapping.items():
+                lines.append(f"    {header!r:<34} -> {target}")
+            if s.unmapped:
+                lines.append(f"    kept as extra columns: {', '.join(map(repr, s.unmapped))}")
+            for note in s.notes:
+                lines.append(f"    note: {note}")
+        if f.rejected:
+            reasons = pd.Series([r["reason"] for r in f.rejected]).value_counts()
+            lines.append("  rejected rows: " + "; ".join(f"{n} {r}" for r, n in reasons.items()))
+            for r in f.rejected[:examples]:
+                lines.append(f"    row {r['row']}{_sheet(r)}: {r['reason']}")
+        for p in f.problems[:examples]:
+            value = "" if p["value"] is None else f" {p['value']!r}"
+            lines.append(f"  row {p['row']}{_sheet(p)}, column {p['column']!r}:{value} - "
+                         f"{p['message']}")
+        if len(f.problems) > examples:
+            lines.append(f"  ... {len(f.problems) - examples} more problems (use --json to see "
+                         "all)")
+    return "\n".join(lines)
+
+
+def _sheet(item: dict) -> str:
+    return f" of sheet '{item['sheet']}'" if item.get("sheet") else ""
+
+
+# ---------------------------------------------------------------------------
+# summary
+# ---------------------------------------------------------------------------
+def summarise(log: pd.DataFrame, report: LoadReport) -> dict:
+    """Headline numbers of a log as a JSON-ready dict."""
+    f = funnel(log)
+    channels = response_counts(log, "channel")
+    dates = log["contacted_on"].dropna()
+    return {
+        "leads": int(len(log)),
+        "networking": int((log["activity"] == "networking").sum()),
+        "applications": int((log["activity"] == "application").sum()),
+        "seekers": int(log["seeker"].nunique()),
+        "date_range": [str(dates.min().date()), str(dates.max().date())] if len(dates) else None,
+        "funnel": dict(zip(f["stage"], f["leads"].astype(int), strict=True)),
+        "by_channel": channels.to_dict(orient="records"),
+        "rows_read": report.rows_read,
+        "rows_rejected": report.rows_rejected,
+    }
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    log, report = _load(args)
+    summary = summarise(log, report)
+    if args.json:
+        print(json.dumps(summary, indent=2, default=_json_default))
+    else:
+        print(format_summary(summary))
+    return EXIT_OK
+
+
+def _json_default(value: object) -> object:
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def format_summary(summary: dict) -> str:
+    lines = [
+        f"{summary['leads']} leads ({summary['networking']} networking, "
+        f"{summary['applications']} applications) from {summary['seekers']} seeker(s)",
+    ]
+    if summary["date_range"]:
+        lines.append(f"contacted {summary['date_range'][0]} to {summary['date_range'][1]}")
+    lines.append("")
+    lines.append("funnel (leads reaching at least each stage):")
+    for stage, n in summary["funnel"].items():
+        lines.append(f"  {stage:<15} {n:>6}")
+    lines.append("")
+    lines.append("responses by channel:")
+    for row in summary["by_channel"]:
+        share = row["responded"] / row["n"] if row["n"] else 0
+        lines.append(f"  {row['channel']:<13} {row['responded']:>5} of {row['n']:<5} "
+                     f"({share:.0%})")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# template and demo
+# ---------------------------------------------------------------------------
+def _cmd_template(args: argparse.Namespace) -> int:
+    from .template import write_template
+
+    out = write_template(args.out, rows=args.rows)
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .sample import SAMPLE_COHORT_FOLDER, SAMPLE_SEEKER_FILE
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, path in (("my_outreach", SAMPLE_SEEKER_FILE), ("cohort", SAMPLE_COHORT_FOLDER)):
+        log, report = load_log_with_report(path)
+        summary = summarise(log, report)
+        (args.out / f"{name}_validation.json").write_text(report.to_json(indent=2))
+        (args.out / f"{name}_summary.json").write_text(
+            json.dumps(summary, indent=2, default=_json_default))
+        print(f"### {name}: {report}")
+        print(format_summary(summary))
+        print()
+    print(f"results written to {args.out}/")
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

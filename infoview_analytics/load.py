@@ -1,0 +1,399 @@
+"""``load_log``: any outreach spreadsheet, folder or workbook into the canonical log.
+
+The load report says what happened to every row: how each column was used,
+which rows were rejected and why, which cells could not be read, and which
+sheets were skipped. ``rows_read == rows_loaded + rows_rejected`` always.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InfoviewError, LoadWarning, NoLogFoundError, UnreadableFileError
+from .mapping import (
+    FIELD_TARGETS,
+    SheetPlan,
+    find_header_row,
+    is_log,
+    plan_columns,
+    read_mapping_file,
+    validate_explicit,
+)
+from .normalise import normalise_sheet
+from .read import RawSheet, iter_input_files, read_file
+from .schema import COLUMN_NAMES, conform, empty_log
+from .vocab import FIELD_ALIASES, squash
+
+__all__ = ["load_log", "load_log_with_report", "LoadReport", "FileReport", "SheetReport"]
+
+PathLike = str | Path
+_GENERIC_SHEET = (
+    "sheet", "table", "log", "tracker", "applications", "application", "outreach", "data",
+    "networking", "contacts", "jobs", "job tracker", "job search", "export", "main", "list",
+    "status", "pipeline", "connections", "invitations", "leads",
+)
+
+
+@dataclass
+class SheetReport:
+    """What happened to one sheet."""
+
+    sheet: str | None
+    header_row: int | None = None  # 1-based spreadsheet row of the header
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    mapping: dict[str, str] = field(default_factory=dict)
+    unmapped: list[str] = field(default_factory=list)
+    skipped: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FileReport:
+    """What happened to one file: its sheets, rejected rows and unreadable cells."""
+
+    file: str
+    sheets: list[SheetReport] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+    problems: list[dict] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def rows_read(self) -> int:
+        return sum(s.rows_read for s in self.sheets)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(s.rows_loaded for s in self.sheets)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(s.rows_rejected for s in self.sheets)
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for s in self.sheets:
+            out.update(s.mapping)
+        return out
+
+    @property
+    def unmapped(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for s in self.sheets:
+            seen.update(dict.fromkeys(s.unmapped))
+        return list(seen)
+
+    def to_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_rejected": self.rows_rejected,
+            "mapping": self.mapping,
+            "unmapped": self.unmapped,
+            "rejected": self.rejected,
+            "problems": self.problems,
+            "sheets": [asdict(s) for s in self.sheets],
+            "error": self.error,
+        }
+
+
+@dataclass
+class LoadReport:
+    """The account of a load: every file, every sheet, every row.
+
+    Examples
+    --------
+    >>> from infoview_analytics.sample import SAMPLE_SEEKER_FILE
+    >>> log, report = load_log_with_report(SAMPLE_SEEKER_FILE)
+    >>> report.rows_read == report.rows_loaded + report.rows_rejected
+    True
+    """
+
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def errors(self) -> list[FileReport]:
+        return [f for f in self.files if f.error]
+
+    def to_dict(self) -> dict:
+        return {
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_rejected": self.rows_rejected,
+            "files": [f.to_dict() for f in self.files],
+        }
+
+    def to_json(self, **kwargs) -> str:
+        return json.dumps(self.to_dict(), default=str, **kwargs)
+
+    def rejected_frame(self) -> pd.DataFrame:
+        """One row per rejected source row: file, sheet, row, reason."""
+        rows = [{"file": f.file, **r} for f in self.files for r in f.rejected]
+        return pd.DataFrame(rows, columns=["file", "sheet", "row", "reason"])
+
+    def problems_frame(self) -> pd.DataFrame:
+        """One row per cell that could not be read: file, sheet, row, column, value, message."""
+        rows = [{"file": f.file, **p} for f in self.files for p in f.problems]
+        return pd.DataFrame(rows, columns=["file", "sheet", "row", "column", "value", "message"])
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per sheet: rows read, loaded, rejected, and why a sheet was skipped."""
+        rows = [
+            {"file": f.file, "sheet": s.sheet, "header_row": s.header_row,
+             "rows_read": s.rows_read, "rows_loaded": s.rows_loaded,
+             "rows_rejected": s.rows_rejected, "problems": sum(
+                 1 for p in f.problems if p["sheet"] == s.sheet),
+             "note": s.skipped or f.error or ""}
+            for f in self.files for s in (f.sheets or [SheetReport(None)])
+        ]
+        return pd.DataFrame(rows)
+
+    def _repr_html_(self) -> str:
+        head = (f"<p><b>{self.rows_read}</b> rows read: <b>{self.rows_loaded}</b> loaded, "
+                f"<b>{self.rows_rejected}</b> rejected.</p>")
+        return head + self.summary_frame().to_html(index=False)
+
+    def __str__(self) -> str:
+        return (f"{self.rows_read} rows read, {self.rows_loaded} loaded, "
+                f"{self.rows_rejected} rejected, in {len(self.files)} file(s)")
+
+
+def load_log(
+    path_or_paths: PathLike | Sequence[PathLike],
+    *,
+    mapping: Mapping[str, str | None] | PathLike | None = None,
+    seeker: str | None = None,
+    cohort: str | None = None,
+    sheet: str | None = None,
+) -> pd.DataFrame:
+    """Load outreach logs into one canonical table.
+
+    Parameters
+    ----------
+    path_or_paths
+        A file (.xlsx, .xlsm, .xls, .ods, .csv, .tsv, .txt), a folder of such
+        files (read recursively), or a list of files and folders.
+    mapping
+        Explicit ``{source header: canonical column}`` (or a YAML/TOML file of
+        it); wins over the built-in guess. Targets may also be ``"extra"`` or
+        ``"ignore"``.
+    seeker
+        The job seeker's name for every row (else a Seeker/Student column, the
+        sheet name of a workbook with a sheet per seeker, or the file name).
+    cohort
+        Cohort for rows whose log does not say.
+    sheet
+        Read only this sheet of a workbook.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The canonical columns of ``data-model.md`` in order, then ``extra_*``
+        columns. Rows rejected or cells not understood are reported in a
+        :class:`LoadWarning`; use :func:`load_log_with_report` for the details.
+
+    Raises
+    ------
+    UnreadableFileError, NoLogFoundError, MappingError
+        A file named directly cannot be read, holds no outreach log, or the
+        mapping is wrong. In a folder a bad file is reported and skipped.
+
+    Examples
+    --------
+    >>> from infoview_analytics.sample import SAMPLE_SEEKER_FILE
+    >>> log = load_log(SAMPLE_SEEKER_FILE)
+    >>> log["activity"].value_counts().sort_index().index.tolist()
+    ['networking', 'application']
+    """
+    log, report = load_log_with_report(path_or_paths, mapping=mapping, seeker=seeker,
+                                       cohort=cohort, sheet=sheet)
+    problems = sum(len(f.problems) for f in report.files)
+    if report.rows_rejected or problems or report.errors:
+        warnings.warn(
+            f"{report}; {problems} cell problem(s); {len(report.errors)} file(s) not read. "
+            "See load_log_with_report() for rows and reasons.",
+            LoadWarning,
+            stacklevel=2,
+        )
+    return log
+
+
+def load_log_with_report(
+    path_or_paths: PathLike | Sequence[PathLike],
+    *,
+    mapping: Mapping[str, str | None] | PathLike | None = None,
+    seeker: str | None = None,
+    cohort: str | None = None,
+    sheet: str | None = None,
+) -> tuple[pd.DataFrame, LoadReport]:
+    """Like :func:`load_log`, and also return the :class:`LoadReport`."""
+    explicit = read_mapping_file(mapping) if isinstance(mapping, (str, Path)) else mapping
+    report = LoadReport()
+    frames = []
+    for path, folder in iter_input_files(path_or_paths):
+        label = str(path.relative_to(folder)) if folder else path.name
+        file_report = FileReport(label)
+        report.files.append(file_report)
+        try:
+            frames.extend(_load_file(path, label, file_report, explicit=explicit, seeker=seeker,
+                                     cohort=cohort, sheet=sheet))
+        except InfoviewError as exc:
+            if folder is None:
+                raise
+            file_report.error = str(exc)
+    if not report.files:
+        raise UnreadableFileError(
+            f"{path_or_paths}: no spreadsheet files found (.xlsx, .xls, .ods, .csv, .tsv)."
+        )
+    log = pd.concat(frames, ignore_index=True) if frames else empty_log()
+    return _finish(log), report
+
+
+def _load_file(path: Path, label: str, file_report: FileReport, *, explicit, seeker, cohort,
+               sheet) -> list[pd.DataFrame]:
+    sheets = read_file(path, sheet=sheet)
+    found = [(raw, *find_header_row(raw.rows)) for raw in sheets]
+    strict = len(sheets) > 1
+    logs = [(raw, h, f) for raw, h, f in found if h is not None and is_log(f, strict=strict)]
+    if explicit and not logs:  # the user says what the columns are: trust the first sheet
+        logs = [(raw, h if h is not None else 0, f) for raw, h, f in found[:1] if raw.rows]
+    if not logs:
+        raise NoLogFoundError(_no_log_message(path, sheets, found))
+    per_seeker = _sheet_per_seeker([raw for raw, _, _ in logs])
+    frames = []
+    for raw, h, _ in found:
+        sheet_report = SheetReport(raw.sheet)
+        file_report.sheets.append(sheet_report)
+        if not any(raw is r for r, _, _ in logs):
+            sheet_report.skipped = _skip_reason(raw, h)
+            continue
+        header = list(raw.rows[h])
+        width = max(len(r) for r in raw.rows[h:])
+        header += [None] * (width - len(header))
+        if explicit:
+            validate_explicit(explicit, [str(c) for c in header if c is not None],
+                              f"{raw.label}")
+        plan = plan_columns(header, raw.rows[h + 1:], explicit=explicit)
+        plan.header_row = h
+        default_seeker = raw.sheet if per_seeker and raw.sheet else path.stem
+        result = normalise_sheet(raw, plan, seeker=seeker, default_seeker=default_seeker,
+                                 cohort=cohort)
+        result.frame["source_file"] = label
+        sheet_report.header_row = raw.first_row + h
+        sheet_report.rows_read = result.rows_read
+        sheet_report.rows_loaded = len(result.frame)
+        sheet_report.rows_rejected = len(result.rejected)
+        sheet_report.mapping = plan.mapping
+        sheet_report.unmapped = plan.unmapped
+        sheet_report.notes = result.notes
+        file_report.rejected.extend(result.rejected)
+        file_report.problems.extend(result.problems)
+        frames.append(result.frame)
+    return frames
+
+
+def _sheet_per_seeker(log_sheets: list[RawSheet]) -> bool:
+    """A workbook has one sheet per seeker when it has several log sheets, or one named oddly."""
+    named = [r.sheet for r in log_sheets if r.sheet]
+    if len(named) >= 2:
+        return True
+    if len(named) == 1:
+        key = squash(named[0])
+        return not any(key == g or key.startswith(g + " ") or key.endswith(" " + g)
+                       or key.rstrip("0123456789 ") == g for g in _GENERIC_SHEET)
+    return False
+
+
+def _skip_reason(raw: RawSheet, h: int | None) -> str:
+    if not raw.rows:
+        return "empty sheet"
+    if h is None:
+        return "not an outreach log (no header row with outreach columns; notes or a dashboard?)"
+    return "not an outreach log (too few outreach columns; notes or a dashboard?)"
+
+
+def _no_log_message(path: Path, sheets: list[RawSheet], found) -> str:
+    if all(not raw.rows for raw in sheets):
+        return f"{path}: the file has no data (empty sheet). Check that the right file was sent."
+    raw, h, _ = max(found, key=lambda t: len(t[0].rows))
+    row = raw.rows[h or 0]
+    headers = [str(c).strip() for c in row if c is not None and str(c).strip()][:12]
+    names = sorted({a for aliases in FIELD_ALIASES.values() for a in aliases})
+    hints = []
+    for hd in headers[:6]:
+        close = difflib.get_close_matches(squash(hd), names, n=1, cutoff=0.75)
+        if close:
+            alias = close[0]
+            target = next(FIELD_TARGETS[f] for f, a in FIELD_ALIASES.items() if alias in a)
+            hints.append(f"'{hd}' ~ {target}")
+    hint = f" Closest canonical names: {', '.join(hints)}." if hints else ""
+    return (
+        f"{path}: no outreach columns found (no company, contact, date or status header). "
+        f"Headers seen: {', '.join(repr(x) for x in headers) or 'none'}.{hint} "
+        "Pass a mapping (--mapping FILE) to say which column is which."
+    )
+
+
+def _finish(log: pd.DataFrame) -> pd.DataFrame:
+    """Cross-file rules: one spelling per company/industry, referrals counted from referred_by."""
+    log = log.copy()
+    for name in ("company", "industry"):
+        if name in log:
+            log[name] = _first_spelling(log[name])
+    if "referred_by" in log and log["referred_by"].notna().any():
+        log = _count_referrals(log)
+    extras = [c for c in log.columns if c not in COLUMN_NAMES]
+    return conform(log[[c for c in COLUMN_NAMES if c in log] + extras])
+
+
+def _first_spelling(values: pd.Series) -> pd.Series:
+    """Case- and space-insensitive variants take the first spelling seen."""
+    text = values.astype("string").str.split().str.join(" ")
+    key = text.str.casefold()
+    first = text.groupby(key, sort=False).transform("first")
+    return first.where(text.notna())
+
+
+def _count_referrals(log: pd.DataFrame) -> pd.DataFrame:
+    """A contact's referrals are at least the number of leads that name them in referred_by."""
+    seeker = log["seeker"].astype("string").fillna("")
+    by = log["referred_by"].astype("string").str.strip().str.casefold()
+    counts = pd.DataFrame({"seeker": seeker, "who": by}).dropna().value_counts()
+    key = pd.MultiIndex.from_arrays([seeker, log["contact"].astype("string").str.strip()
+                                     .str.casefold().fillna("")])
+    named = counts.reindex(key).to_numpy()
+    named = np.where(np.isnan(named.astype(float)), 0, named).astype(int)
+    own = log["referrals"].astype("Float64").fillna(0).to_numpy(dtype=float)
+    total = np.maximum(own, named)
+    log["referrals"] = pd.array(np.where(log["referrals"].isna().to_numpy() & (named == 0),
+                                         None, total), dtype="Float64").astype("Int64")
+    became = (named > 0) & log["stage"].notna().to_numpy()
+    if became.any():
+        order = ["contacted", "responded", "info_interview", "referred"]
+        upgrade = became & log["stage"].isin(order).to_numpy()
+        log.loc[upgrade, "stage"] = "referred"
+        log.loc[became, "responded"] = True
+    return log

@@ -1,0 +1,577 @@
+"""Turning one sheet's raw cells into canonical outreach-log rows.
+
+Every data row below the header is either kept or rejected with a reason;
+every cell that could not be read is reported with its row and column. The
+work is done per column, and each distinct value is interpreted once
+(:func:`map_unique`), so a 100,000-row sheet costs what its vocabulary costs.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .dates import DateColumn, parse_date_column, resolve_missing_years
+from .mapping import FIELD_TARGETS, SheetPlan
+from .read import RawSheet
+from .schema import STAGES
+from .vocab import (
+    StatusMeaning,
+    combine_statuses,
+    parse_activity,
+    parse_channel,
+    parse_status,
+    parse_yes_no,
+    squash,
+)
+
+__all__ = ["SheetResult", "normalise_sheet", "map_unique"]
+
+PROBLEMS_PER_KIND = 50
+_TOTALS = re.compile(r"^(grand )?totals?\b|^sum\b|^count\b|^average\b|^subtotal", re.I)
+_NAME_ROLE = re.compile(r"^\s*([^()]+?)\s*\(([^()]*)\)\s*$")
+_PAREN_URL = re.compile(r"\s*\((?:https?://|www\.)[^)]*\)\s*")
+_ITEM_SPLIT = re.compile(r"\s*(?:,|;|/|\band\b|&|\n)\s*")
+_HISTORY_SPLIT = re.compile(r"\s*(?:->|→|>|,|;|\|)\s*")
+
+
+@dataclass
+class SheetResult:
+    """Rows kept from one sheet (canonical columns + extras) and what was noticed."""
+
+    frame: pd.DataFrame
+    rows_read: int
+    rejected: list[dict] = field(default_factory=list)
+    problems: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def map_unique(values: pd.Series | np.ndarray, func: Callable[[object], object]) -> np.ndarray:
+    """Apply *func* once per distinct non-missing value; missing cells give ``None``.
+
+    Examples
+    --------
+    >>> map_unique(pd.Series(["a", "b", "a", None]), str.upper).tolist()
+    ['A', 'B', 'A', None]
+    """
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [func(u) for u in uniques]
+    mapped[-1] = None
+    return mapped[codes]
+
+
+def cell_text(value: object) -> str | None:
+    """A cell as text: integral floats without '.0', dates as ISO, blank as None."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if value != value:
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ") if (value.hour, value.minute, value.second) != (0, 0, 0) \
+            else value.date().isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+class _Collector:
+    """Problems and rejections for one sheet, capped per kind so a bad column stays readable."""
+
+    def __init__(self, raw: RawSheet, rownums: np.ndarray):
+        self.sheet = raw.sheet
+        self.rownums = rownums
+        self.problems: list[dict] = []
+        self.rejected: list[dict] = []
+        self._counts: dict[tuple[str, str], int] = {}
+
+    def problem(self, pos: int | None, column: str, value: object, message: str) -> None:
+        key = (column, message)
+        n = self._counts.get(key, 0) + 1
+        self._counts[key] = n
+        if n <= PROBLEMS_PER_KIND:
+            row = None if pos is None else int(self.rownums[pos])
+            self.problems.append({"sheet": self.sheet, "row": row, "column": column,
+                                  "value": None if value is None else str(value)[:200],
+                                  "message": message})
+
+    def finish(self) -> None:
+        for (column, message), n in self._counts.items():
+            if n > PROBLEMS_PER_KIND:
+                self.problems.append({"sheet": self.sheet, "row": None, "column": column,
+                                      "value": None, "message": f"{n - PROBLEMS_PER_KIND} more "
+                                      f"rows like this ({message})"})
+
+    def reject(self, positions: np.ndarray, reason: str) -> None:
+        self.rejected.extend({"sheet": self.sheet, "row": int(self.rownums[p]), "reason": reason}
+                             for p in positions)
+
+
+def normalise_sheet(
+    raw: RawSheet,
+    plan: SheetPlan,
+    *,
+    seeker: str | None,
+    default_seeker: str,
+    cohort: str | None,
+) -> SheetResult:
+    """Canonical rows of one sheet (see ``data-model.md`` for every rule applied)."""
+    h = plan.header_row
+    width = len(plan.columns)
+    raw_cells = pd.DataFrame([r[:width] + [None] * (width - len(r)) for r in raw.rows[h + 1:]],
+                             columns=range(width), dtype=object)
+    cells = raw_cells.apply(lambda s: pd.Series(map_unique(s, cell_text), index=s.index))
+    n = len(cells)
+    rownums = np.arange(n) + raw.first_row + h + 1
+    out = _Collector(raw, rownums)
+    keep = _classify_rows(cells, raw.rows[h], plan, out)
+    fields = plan.fields()
+
+    def source(name: str) -> list[tuple[str, pd.Series]]:
+        """Cleaned text of the columns feeding *name*."""
+        return [(c.header, cells[c.index]) for c in fields.get(name, [])]
+
+    def raw_values(name: str) -> list[tuple[str, pd.Series]]:
+        """Cells as read (dates stay dates, numbers stay numbers), blanks as None."""
+        return [(c.header, raw_cells[c.index].where(cells[c.index].notna(), None))
+                for c in fields.get(name, [])]
+
+    frame = pd.DataFrame(index=pd.RangeIndex(n))
+    for name in ("seeker", "cohort", "contact", "contact_title", "company", "industry",
+                 "referred_by", "notes"):
+        frame[name] = _first_text(source(name))
+    # The status as written, from whichever status-like column the log has.
+    frame["status_raw"] = _first_text(source("status_raw") + source("outcome") + source("stage"))
+    first, last = _first_text(source("contact_first")), _first_text(source("contact_last"))
+    if first.notna().any() or last.notna().any():
+        joined = (first.fillna("") + " " + last.fillna("")).str.strip()
+        frame["contact"] = frame["contact"].fillna(joined.mask(joined == ""))
+
+    _apply_direction(frame, source, out, keep)
+    _split_name_role(frame, "contact_title" in fields)
+    _clean_company(frame, out)
+
+    if seeker is not None:
+        frame["seeker"] = seeker
+    frame["seeker"] = frame["seeker"].fillna(default_seeker)
+    if cohort is not None:
+        frame["cohort"] = frame["cohort"].fillna(cohort)
+
+    # Channel and activity.
+    frame["channel_raw"] = _first_text(source("channel"))
+    channel = map_unique(frame["channel_raw"], parse_channel)
+    unknown = frame["channel_raw"].notna().to_numpy() & pd.isna(channel)
+    for pos in np.flatnonzero(unknown & keep):
+        out.problem(pos, _hdr(fields, "channel"), frame["channel_raw"].iat[pos],
+                    "channel not recognised; counted as 'other'")
+    channel = np.where(unknown, "other", channel)
+    frame["channel"] = np.where(pd.isna(channel), "unknown", channel)
+    frame["activity"] = _activity(source("activity"), fields, n, out, keep)
+
+    # Dates.
+    date_cols = {name: _dates(raw_values(name), out, keep)
+                 for name in ("contacted_on", "responded_on", "info_interview_on")}
+    _resolve_years(date_cols, raw, out)
+    for name, column in date_cols.items():
+        frame[name] = pd.to_datetime(pd.Series(column.values if column else [None] * n,
+                                               dtype=object), errors="coerce")
+
+    # Counts and flags.
+    frame["followups"] = _sum_counts(raw_values("followups"), out, keep, names_count=False)
+    frame["referrals"] = _sum_counts(raw_values("referrals"), out, keep, names_count=True)
+    flags = {name: _any_flag(raw_values(name), out, keep)
+             for name in ("responded", "info_interview", "thank_you", "job_interview", "offer",
+                          "contacted_flag", "stage_responded", "stage_job_interview",
+                          "stage_rejected", "stage_open")}
+    statuses = _statuses(frame, source, fields, out, keep)
+    has_stage_info = bool(
+        set(fields) & {"responded", "responded_on", "info_interview", "info_interview_on",
+                       "job_interview", "offer", "status_raw", "stage", "outcome",
+                       "stage_history", "stage_responded", "stage_job_interview",
+                       "stage_rejected", "stage_open", "referrals"}
+    )
+    _derive_stage(frame, flags, statuses, has_stage_info)
+
+    # Extras: every other column is kept.
+    for c in plan.columns:
+        if c.extra_name:
+            frame[c.extra_name] = cells[c.index].astype("string")
+
+    identifying = _identifying(frame, plan, cells)
+    no_id = keep & ~identifying
+    out.reject(np.flatnonzero(no_id), "no identifying value (no contact, company, status, "
+                                      "notes or other text)")
+    keep &= identifying
+    frame["source_row"] = rownums
+    frame["source_sheet"] = raw.sheet
+    result = frame.loc[keep].reset_index(drop=True)
+    kept_rows = set(rownums[keep].tolist())
+    out.problems = [p for p in out.problems if p["row"] is None or p["row"] in kept_rows]
+    out.finish()
+    notes = list(raw.notes)
+    for name, column in date_cols.items():
+        if column:
+            notes.extend(f"{_hdr(fields, name)}: {note}" for note in column.notes)
+    notes.extend(f"{header}: {msg}" for header, msg in plan.notices)
+    return SheetResult(result, n, out.rejected, out.problems, notes)
+
+
+def _hdr(fields: dict, name: str) -> str:
+    return ", ".join(c.header for c in fields.get(name, [])) or name
+
+
+# ---------------------------------------------------------------------------
+# Rows that are not data.
+# ---------------------------------------------------------------------------
+def _classify_rows(cells: pd.DataFrame, header: list[object], plan: SheetPlan,
+                   out: _Collector) -> np.ndarray:
+    n = len(cells)
+    keep = np.ones(n, dtype=bool)
+    if not n:
+        return keep
+    filled = cells.notna().to_numpy()
+    counts = filled.sum(axis=1)
+    blank = counts == 0
+    out.reject(np.flatnonzero(blank), "blank")
+    keep &= ~blank
+
+    header_keys = [squash(h) if h is not None else "" for h in header] + [""] * len(plan.columns)
+    matches = np.zeros(n, dtype=int)
+    for i in cells.columns:
+        key = header_keys[i]
+        if key:
+            matches += (map_unique(cells[i], squash) == key).astype(int)
+    header_size = sum(1 for k in header_keys[: len(plan.columns)] if k)
+    repeated = keep & (matches >= max(2, int(0.6 * header_size)))
+    out.reject(np.flatnonzero(repeated), "repeated header")
+    keep &= ~repeated
+
+    first_text = cells.bfill(axis=1).iloc[:, 0].to_numpy() if len(cells.columns) else None
+    if first_text is not None:
+        is_total = map_unique(first_text, lambda v: bool(_TOTALS.match(str(v))))
+        is_total = np.asarray([bool(x) for x in is_total]) & keep & (counts >= 2)
+        is_total &= _others_numeric(cells, first_text)
+        out.reject(np.flatnonzero(is_total), "totals row")
+        keep &= ~is_total
+
+        typical = np.median(counts[keep]) if keep.any() else 0
+        single = keep & (counts == 1) & (typical >= 3)
+        heading = map_unique(first_text, _looks_like_heading)
+        heading = single & np.asarray([bool(x) for x in heading])
+        out.reject(np.flatnonzero(heading), "section heading")
+        keep &= ~heading
+    return keep
+
+
+def _others_numeric(cells: pd.DataFrame, first: np.ndarray) -> np.ndarray:
+    def numeric(v: object) -> bool:
+        return re.fullmatch(r"[-+$€£]?[\d,]+(\.\d+)?%?", str(v)) is not None
+
+    ok = np.ones(len(cells), dtype=bool)
+    for i in cells.columns:
+        col = cells[i].to_numpy(dtype=object)
+        is_num = np.asarray([bool(x) for x in map_unique(col, numeric)])
+        ok &= pd.isna(col) | is_num | (col == first)
+    return ok
+
+
+def _looks_like_heading(value: object) -> bool:
+    text = str(value).strip()
+    letters = re.sub(r"[^A-Za-z]", "", text)
+    return text.endswith(":") or (len(letters) >= 4 and letters.isupper())
+
+
+# ---------------------------------------------------------------------------
+# Text fields.
+# ---------------------------------------------------------------------------
+def _first_text(sources: list[tuple[str, pd.Series]]) -> pd.Series:
+    if not sources:
+        return pd.Series(pd.NA, index=pd.RangeIndex(0), dtype="string")
+    result = sources[0][1].astype("string")
+    for _, s in sources[1:]:
+        result = result.fillna(s.astype("string"))
+    return result
+
+
+def _apply_direction(frame, source, out: _Collector, keep: np.ndarray) -> None:
+    """LinkedIn invitations: the contact is 'To' for outgoing rows and 'From' for incoming ones."""
+    direction = source("direction")
+    if not direction:
+        return
+    d = direction[0][1].astype("string").str.upper().fillna("")
+    from_p = _first_text(source("from_party"))
+    to_p = _first_text(source("to_party"))
+    outgoing = (d != "INCOMING").to_numpy()
+    if len(from_p) and len(to_p):
+        frame["contact"] = frame["contact"].fillna(to_p.where(outgoing, from_p))
+        frame["seeker"] = frame["seeker"].fillna(from_p.where(outgoing, to_p))
+    incoming = keep & ~outgoing
+    out.reject(np.flatnonzero(incoming), "incoming invitation (someone else reached out; "
+                                         "not the seeker's outreach)")
+    keep &= outgoing
+
+
+def _split_name_role(frame: pd.DataFrame, has_title_column: bool) -> None:
+    """'Dale Shaw (Technical Recruiter)' -> contact 'Dale Shaw', title 'Technical Recruiter'."""
+    contact = frame["contact"]
+    parts = contact.str.extract(_NAME_ROLE)
+    split = parts[0].notna() & ~contact.str.contains(",", regex=False).fillna(False)
+    if has_title_column:
+        split &= frame["contact_title"].isna()
+    frame.loc[split, "contact_title"] = parts.loc[split, 1].str.strip().replace("", pd.NA)
+    frame.loc[split, "contact"] = parts.loc[split, 0].str.strip()
+
+
+def _clean_company(frame: pd.DataFrame, out: _Collector) -> None:
+    company = frame["company"]
+    has_url = company.str.contains(_PAREN_URL).fillna(False).to_numpy()
+    for pos in np.flatnonzero(has_url):
+        out.problem(pos, "company", company.iat[pos], "web address removed from the company name")
+    frame["company"] = company.str.replace(_PAREN_URL, " ", regex=True).str.split().str.join(" ")
+
+
+def _activity(sources, fields, n, out: _Collector, keep) -> np.ndarray:
+    contact_like = bool(set(fields) & {"contact", "contact_first", "to_party"})
+    default = "networking" if contact_like and "posting" not in fields else "application"
+    if not sources:
+        return np.full(n, default, dtype=object)
+    header, values = sources[0]
+    mapped = map_unique(values, parse_activity)
+    bad = values.notna().to_numpy() & pd.isna(mapped) & keep
+    for pos in np.flatnonzero(bad):
+        out.problem(pos, header, values.iat[pos],
+                    f"not 'networking' or 'application'; read as '{default}'")
+    return np.where(pd.isna(mapped), default, mapped)
+
+
+# ---------------------------------------------------------------------------
+# Dates, counts and flags.
+# ---------------------------------------------------------------------------
+def _dates(sources, out: _Collector, keep) -> DateColumn | None:
+    if not sources:
+        return None
+    header, values = sources[0]
+    column = parse_date_column(values)
+    for pos, value, message in column.problems:
+        if keep[pos]:
+            out.problem(pos, header, value, message)
+    column.header = header  # type: ignore[attr-defined]
+    return column
+
+
+def _resolve_years(date_cols: dict[str, DateColumn | None], raw: RawSheet, out) -> None:
+    known = [c.known_max() for c in date_cols.values() if c]
+    known = [k for k in known if k is not None]
+    if known:
+        anchor, label = max(known), "the file's other dates"
+    else:
+        stamp = raw.modified or dt.datetime.now().timestamp()
+        anchor = dt.datetime.fromtimestamp(stamp)
+        label = f"the file's modification date {anchor:%Y-%m-%d}"
+    for column in date_cols.values():
+        if column:
+            resolve_missing_years(column, anchor=anchor, anchor_label=label)
+
+
+def _count_cell(value: object, names_count: bool) -> object:
+    """A follow-up / referral cell as a count; '?' when it cannot be read."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return int(value) if float(value).is_integer() and value >= 0 else "?"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return 1
+    text = str(value).strip()
+    yn = parse_yes_no(text)
+    if yn is True:
+        return 1
+    if yn is False:
+        return 0
+    if yn is None:
+        return None
+    if re.fullmatch(r"\d+", text):
+        return int(text)
+    from .dates import parse_date_text
+
+    if parse_date_text(text) is not None or re.search(r"\d{1,2}/\d{1,2}", text):
+        return 1
+    if names_count:
+        return len([p for p in _ITEM_SPLIT.split(text) if p])
+    return "?"
+
+
+def _sum_counts(sources, out: _Collector, keep, *, names_count: bool) -> pd.Series:
+    """Sum of several count columns (follow-up 1, follow-up 2 ...); empty if all are empty."""
+    total = np.full(len(keep), np.nan)
+    for header, values in sources:
+        mapped = map_unique(values, lambda v: _count_cell(v, names_count))
+        bad = np.asarray([m == "?" for m in mapped], dtype=bool)
+        for pos in np.flatnonzero(bad & keep):
+            out.problem(pos, header, values.iat[pos], "not a number or yes/no; left empty")
+        counts = np.asarray([np.nan if m is None or m == "?" else m for m in mapped], float)
+        total = np.where(np.isnan(total), counts, total + np.nan_to_num(counts))
+    return pd.Series(pd.array(np.where(np.isnan(total), None, total), dtype="Int64"))
+
+
+def _flag_cell(value: object) -> object:
+    yn = parse_yes_no(value)
+    if yn != "?":
+        return yn
+    if isinstance(value, (dt.date, dt.datetime)):
+        return True
+    text = str(value)
+    from .dates import parse_date_text
+
+    if parse_date_text(text) is not None or re.search(r"\d{1,2}/\d{1,2}(/\d{2,4})?", text):
+        return True  # a date in a stage column means the stage happened then
+    if isinstance(value, (int, float)) or re.fullmatch(r"\d+", text.strip()):
+        return float(text) > 0
+    return "?"
+
+
+def _any_flag(sources, out: _Collector, keep) -> np.ndarray | None:
+    """OR of several yes/no columns: True if any is yes, False if all answered no, else None."""
+    if not sources:
+        return None
+    result = None
+    for header, values in sources:
+        mapped = map_unique(values, _flag_cell)
+        bad = np.asarray([m == "?" for m in mapped], dtype=bool)
+        for pos in np.flatnonzero(bad & keep):
+            out.problem(pos, header, values.iat[pos], "not yes/no; left empty")
+        mapped = np.where(bad, None, mapped)
+        if result is None:
+            result = mapped
+        else:
+            result = np.where((result == True) | (mapped == True), True,  # noqa: E712
+                              np.where(pd.isna(result), mapped, result))
+    return result
+
+
+def _statuses(frame, source, fields, out: _Collector, keep) -> list[np.ndarray]:
+    """One array of StatusMeaning (or None) per status-like column, outcome column first."""
+    arrays = []
+    for name in ("outcome", "status_raw", "stage", "stage_history"):
+        for header, values in source(name):
+            parse = _parse_history if name == "stage_history" else parse_status
+            mapped = map_unique(values, parse)
+            bad = values.notna().to_numpy() & pd.isna(mapped) & keep
+            for pos in np.flatnonzero(bad):
+                out.problem(pos, header, values.iat[pos],
+                            "status not recognised; stage read from the other columns")
+            arrays.append(mapped)
+    return arrays
+
+
+def _parse_history(value: object) -> StatusMeaning | None:
+    """A stage-history cell: a list of dicts with 'stage' keys, or 'A -> B -> C' text."""
+    text = str(value)
+    items: list[str] = []
+    try:
+        parsed = ast.literal_eval(text)
+        if isinstance(parsed, (list, tuple)):
+            for it in parsed:
+                items.append(str(it.get("stage") or it.get("status") or "") if isinstance(it, dict)
+                             else str(it))
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        items = _HISTORY_SPLIT.split(text)
+    meanings = [m for m in (parse_status(i) for i in items if i) if m]
+    return combine_statuses(meanings)
+
+
+def _derive_stage(frame: pd.DataFrame, flags: dict, statuses: list[np.ndarray],
+                  has_stage_info: bool) -> None:
+    """Furthest stage wins: every signal is OR-ed; a later 'Rejected' erases nothing."""
+    n = len(frame)
+
+    def truth(arr) -> np.ndarray:
+        return np.zeros(n, bool) if arr is None else np.asarray(arr == True, dtype=bool)  # noqa: E712
+
+    def falsity(arr) -> np.ndarray:
+        return np.zeros(n, bool) if arr is None else np.asarray(arr == False, dtype=bool)  # noqa: E712
+
+    def from_status(attr: str, want: bool) -> np.ndarray:
+        acc = np.zeros(n, bool)
+        for arr in statuses:
+            acc |= np.asarray([m is not None and getattr(m, attr) is want for m in arr], bool) \
+                if n else acc
+        return acc
+
+    outcome = np.full(n, None, dtype=object)
+    for arr in statuses:  # the first status-like column that names an outcome wins
+        vals = np.asarray([m.outcome if m is not None else None for m in arr], dtype=object) \
+            if n else outcome
+        outcome = np.where(pd.isna(outcome), vals, outcome)
+    outcome = np.where(truth(flags["stage_rejected"]) & ~np.isin(outcome, ["offer"]),
+                       "rejected", outcome)
+    outcome = np.where(pd.isna(outcome) & truth(flags["stage_open"]), "open", outcome)
+
+    referrals = frame["referrals"]
+    referred = from_status("referred", True) | (referrals.fillna(0) > 0).to_numpy()
+    offer = truth(flags["offer"]) | from_status("offer", True)
+    job = truth(flags["job_interview"]) | truth(flags["stage_job_interview"]) | \
+        from_status("job_interview", True) | offer
+    info = truth(flags["info_interview"]) | from_status("info_interview", True) | \
+        frame["info_interview_on"].notna().to_numpy()
+    responded = (truth(flags["responded"]) | truth(flags["stage_responded"]) |
+                 from_status("responded", True) | frame["responded_on"].notna().to_numpy() |
+                 np.isin(outcome, ["rejected", "declined"]) | info | referred | job)
+    any_signal = responded | info | referred | job | offer
+    not_contacted = (falsity(flags["contacted_flag"]) | from_status("contacted", False)) & \
+        ~any_signal & ~truth(flags["contacted_flag"])
+
+    missing_referrals = referrals.isna().to_numpy() & referred
+    frame["referrals"] = referrals.mask(missing_referrals, 1).astype("Int64")
+
+    stage = np.full(n, None, dtype=object)
+    for name, mask in (("contacted", ~not_contacted), ("responded", responded),
+                       ("info_interview", info), ("referred", referred),
+                       ("job_interview", job), ("offer", offer)):
+        stage = np.where(mask, name, stage)
+    frame["stage"] = pd.Categorical(stage, categories=STAGES, ordered=True)
+
+    contacted = ~not_contacted
+    for name, positive, negative in (
+        ("responded", responded, falsity(flags["responded"]) | from_status("responded", False)),
+        ("info_interview", info, falsity(flags["info_interview"])),
+        ("job_interview", job, falsity(flags["job_interview"])),
+        ("offer", offer, falsity(flags["offer"])),
+    ):
+        value = np.full(n, None, dtype=object)
+        if has_stage_info:
+            value = np.where(contacted, False, value)
+        value = np.where(negative, False, value)
+        value = np.where(positive, True, value)
+        frame[name] = pd.array(value, dtype="boolean")
+    thank_you = flags["thank_you"]
+    frame["thank_you"] = pd.array(np.full(n, None, object) if thank_you is None else thank_you,
+                                  dtype="boolean")
+
+    outcome = np.where(offer & (pd.isna(outcome) | (outcome == "open")), "offer", outcome)
+    outcome = np.where(~offer & (outcome == "offer"), "open", outcome)
+    frame["outcome"] = np.where(pd.isna(outcome), "open", outcome)
+
+
+def _identifying(frame: pd.DataFrame, plan: SheetPlan, cells: pd.DataFrame) -> np.ndarray:
+    ident = np.zeros(len(frame), dtype=bool)
+    for name in ("contact", "company", "contact_title", "status_raw", "notes"):
+        ident |= frame[name].notna().to_numpy()
+    for c in plan.columns:
+        textual = c.field in (None, "posting", "stage", "outcome", "stage_history") or \
+            FIELD_TARGETS.get(c.field or "") in ("stage", "outcome")
+        if textual and c.how != "ignore":
+            vals = cells[c.index]
+            ident |= map_unique(vals, _is_text).astype(bool) & vals.notna().to_numpy()
+    return ident
+
+
+def _is_text(value: object) -> bool:
+    return bool(re.search(r"[A-Za-z]{2,}", str(value))) and not re.fullmatch(
+        r"\d{4}-\d\d-\d\d( [\d:]+)?", str(value))
