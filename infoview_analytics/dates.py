@@ -198,58 +198,67 @@ def _parse_cell(u: object, day_first: bool) -> tuple[object, str | None]:
 
 
 def resolve_missing_years(
-    column: DateColumn, *, anchor: dt.datetime, anchor_label: str
+    column: DateColumn,
+    *,
+    anchor: dt.datetime,
+    anchor_label: str,
+    row_dates: list[dt.datetime | None] | None = None,
 ) -> None:
     """Give each :class:`NoYear` value a year, in place, and note how.
 
-    Where the column has full dates, each no-year date takes the year that puts
-    it closest to the nearest full date above or below it. Otherwise the
-    column is walked from its newest end (the end nearest the *anchor*): the
-    newest date takes the latest year not after the anchor, and every other
-    date the year that keeps it closest to its neighbour.
+    Where the column has full dates, each no-year date takes the year that
+    puts it closest to the nearest full date above or below it. Otherwise the
+    dates are read as one run of the calendar (see :func:`_cluster`) and the
+    run is placed in the year that best agrees with *row_dates* (dates from
+    other columns of the same rows), or else so that it ends by *anchor*.
     """
-    positions = [i for i, v in enumerate(column.values) if isinstance(v, NoYear)]
+    vals = column.values
+    positions = [i for i, v in enumerate(vals) if isinstance(v, NoYear)]
     if not positions:
         return
-    full = [(i, v) for i, v in enumerate(column.values) if isinstance(v, dt.datetime)]
-    vals = column.values
-    years = set()
+    full = [(i, v) for i, v in enumerate(vals) if isinstance(v, dt.datetime)]
     if full:
         idx = np.array([i for i, _ in full])
         for p in positions:
-            j = int(np.argmin(np.abs(idx - p)))
-            ref = full[j][1]
-            vals[p] = _closest(vals[p], ref)
-            years.add(vals[p].year)
+            vals[p] = _closest(vals[p], full[int(np.argmin(np.abs(idx - p)))][1])
         how = "the nearest dates in the same column"
     else:
-        for p, d in zip(positions, _cluster_years([vals[p] for p in positions], anchor),
-                        strict=True):
-            vals[p] = d
-            years.add(d.year)
-        how = anchor_label
-    ys = "–".join(str(y) for y in sorted({min(years), max(years)}))
-    column.notes.append(f"{len(positions)} dates had no year; read as {ys} (anchored on {how})")
+        place, newest = _cluster([vals[p] for p in positions])
+        pairs = [(vals[p], row_dates[p]) for p in positions if row_dates and row_dates[p]]
+        if pairs:
+            centre = pairs[0][1].year
+            year = min(range(centre - 2, centre + 2), key=lambda y: sum(
+                abs((place(y, nd) - ref).days) for nd, ref in pairs))
+            how = "dates in other columns of the same rows"
+        else:
+            year = anchor.year
+            while place(year, newest) > anchor:
+                year -= 1
+            how = anchor_label
+        for p in positions:
+            vals[p] = place(year, vals[p])
+    years = sorted({vals[p].year for p in positions})
+    span = str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    column.notes.append(f"{len(positions)} dates had no year; read as {span} (anchored on {how})")
 
 
-def _safe(year: int, nd: NoYear) -> dt.datetime | None:
+def _safe(year: int, nd: NoYear) -> dt.datetime:
     try:
         return dt.datetime(year, nd.month, nd.day)
-    except ValueError:  # 29 Feb in a non-leap year
-        return None
+    except ValueError:  # 29 Feb in a year that has none
+        return dt.datetime(year, nd.month, 28)
 
 
 def _closest(nd: NoYear, ref: dt.datetime) -> dt.datetime:
-    cands = [c for y in (ref.year - 1, ref.year, ref.year + 1) if (c := _safe(y, nd))]
+    cands = [_safe(y, nd) for y in (ref.year - 1, ref.year, ref.year + 1)]
     return min(cands, key=lambda c: abs((c - ref).days))
 
 
-def _cluster_years(dates: list[NoYear], anchor: dt.datetime) -> list[dt.datetime]:
-    """Years for dates that have none: the tightest span of the calendar, ending by *anchor*.
+def _cluster(dates: list[NoYear]):
+    """Read no-year dates as one run of the calendar; return ``place(first_year, d)`` and the newest.
 
-    The largest gap between the dates' days of the year is taken as where the
-    log did *not* run (a log from Nov 20 to Jan 5 wraps over New Year), and
-    the latest year is chosen that keeps the newest date on or before *anchor*.
+    The largest gap between the dates' days of the year is where the log did
+    *not* run, so a log from Nov 20 to Jan 5 wraps over New Year.
     """
     days = sorted({(d.month, d.day) for d in dates})
     ordinal = {md: dt.date(2000, *md).timetuple().tm_yday for md in days}
@@ -257,11 +266,8 @@ def _cluster_years(dates: list[NoYear], anchor: dt.datetime) -> list[dt.datetime
     gaps = [(ords[(i + 1) % len(ords)] - ords[i]) % 366 or 366 for i in range(len(ords))]
     start = ords[(gaps.index(max(gaps)) + 1) % len(ords)]
 
-    def place(first_year: int, md: tuple[int, int]) -> dt.datetime | None:
-        return _safe(first_year + (ordinal[md] < start), NoYear(*md))
+    def place(first_year: int, d: NoYear) -> dt.datetime:
+        return _safe(first_year + (ordinal[(d.month, d.day)] < start), d)
 
-    newest = max(days, key=lambda md: (ordinal[md] < start, ordinal[md]))
-    year = anchor.year
-    while (p := place(year, newest)) is None or p > anchor:
-        year -= 1
-    return [place(year, (d.month, d.day)) or dt.datetime(year, d.month, 28) for d in dates]
+    newest = NoYear(*max(days, key=lambda md: (ordinal[md] < start, ordinal[md])))
+    return place, newest

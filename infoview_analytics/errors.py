@@ -13,6 +13,7 @@ __all__ = [
     "UnreadableFileError",
     "NoLogFoundError",
     "MappingError",
+    "ExportError",
     "LoadWarning",
 ]
 
@@ -35,3 +36,7 @@ class MappingError(InfoviewError, ValueError):
 
 class LoadWarning(UserWarning):
     """Rows were rejected or cells could not be read; the load report has the details."""
+
+
+class ExportError(InfoviewError, ValueError):
+    """An output cannot be written where or how it was asked for."""

@@ -115,7 +115,7 @@ def match_header(header: object) -> tuple[str | None, str]:
     (None, '')
     """
     key = squash(_split_camel(str(header)))
-    if not key:
+    if not key or str(header).startswith("extra_"):  # a column this kit saved as extra
         return None, ""
     for candidate in (key, _SUFFIXES.sub("", key)):
         if candidate in _ALIAS_INDEX:
@@ -322,7 +322,11 @@ def _name_extras(plans: list[ColumnPlan]) -> None:
     for p in plans:
         if p.how == "ignore" or (p.field and p.field != "posting"):
             continue
-        base = "extra_" + (squash(_split_camel(p.header)).replace(" ", "_") or f"col{p.index + 1}")
+        if p.header.startswith("extra_"):
+            base = p.header
+        else:
+            base = "extra_" + (squash(_split_camel(p.header)).replace(" ", "_")
+                               or f"col{p.index + 1}")
         name, k = base, 2
         while name in used:
             name, k = f"{base}_{k}", k + 1

@@ -178,7 +178,7 @@ def normalise_sheet(
     # Dates.
     date_cols = {name: _dates(raw_values(name), out, keep)
                  for name in ("contacted_on", "responded_on", "info_interview_on")}
-    _resolve_years(date_cols, raw, out)
+    _resolve_years(date_cols, raw, n)
     for name, column in date_cols.items():
         frame[name] = pd.to_datetime(pd.Series(column.values if column else [None] * n,
                                                dtype=object), errors="coerce")
@@ -191,12 +191,7 @@ def normalise_sheet(
                           "contacted_flag", "stage_responded", "stage_job_interview",
                           "stage_rejected", "stage_open")}
     statuses = _statuses(frame, source, fields, out, keep)
-    has_stage_info = bool(
-        set(fields) & {"responded", "responded_on", "info_interview", "info_interview_on",
-                       "job_interview", "offer", "status_raw", "stage", "outcome",
-                       "stage_history", "stage_responded", "stage_job_interview",
-                       "stage_rejected", "stage_open", "referrals"}
-    )
+    has_stage_info = _has_stage_info(source, fields)
     _derive_stage(frame, flags, statuses, has_stage_info)
 
     # Extras: every other column is kept.
@@ -215,6 +210,7 @@ def normalise_sheet(
     kept_rows = set(rownums[keep].tolist())
     out.problems = [p for p in out.problems if p["row"] is None or p["row"] in kept_rows]
     out.finish()
+    out.rejected.sort(key=lambda r: r["row"])
     notes = list(raw.notes)
     for name, column in date_cols.items():
         if column:
@@ -366,18 +362,20 @@ def _dates(sources, out: _Collector, keep) -> DateColumn | None:
     return column
 
 
-def _resolve_years(date_cols: dict[str, DateColumn | None], raw: RawSheet, out) -> None:
-    known = [c.known_max() for c in date_cols.values() if c]
-    known = [k for k in known if k is not None]
+def _resolve_years(date_cols: dict[str, DateColumn | None], raw: RawSheet, n: int) -> None:
+    """Years for dates written without one, anchored on the sheet's other dates."""
+    columns = [c for c in date_cols.values() if c]
+    known = [k for k in (c.known_max() for c in columns) if k is not None]
     if known:
         anchor, label = max(known), "the file's other dates"
     else:
-        stamp = raw.modified or dt.datetime.now().timestamp()
-        anchor = dt.datetime.fromtimestamp(stamp)
+        anchor = dt.datetime.fromtimestamp(raw.modified or dt.datetime.now().timestamp())
         label = f"the file's modification date {anchor:%Y-%m-%d}"
-    for column in date_cols.values():
-        if column:
-            resolve_missing_years(column, anchor=anchor, anchor_label=label)
+    for column in columns:
+        others = [c for c in columns if c is not column]
+        row_dates = [next((o.values[i] for o in others if isinstance(o.values[i], dt.datetime)),
+                          None) for i in range(n)] if others else None
+        resolve_missing_years(column, anchor=anchor, anchor_label=label, row_dates=row_dates)
 
 
 def _count_cell(value: object, names_count: bool) -> object:
@@ -557,6 +555,21 @@ def _derive_stage(frame: pd.DataFrame, flags: dict, statuses: list[np.ndarray],
     outcome = np.where(offer & (pd.isna(outcome) | (outcome == "open")), "offer", outcome)
     outcome = np.where(~offer & (outcome == "offer"), "open", outcome)
     frame["outcome"] = np.where(pd.isna(outcome), "open", outcome)
+
+
+def _has_stage_info(source, fields) -> bool:
+    """Whether the sheet records progress at all; if not, 'responded' etc. stay unknown.
+
+    A column that is there but empty says nothing, and neither does an
+    outcome column that only ever says "open".
+    """
+    for name in ("responded", "responded_on", "info_interview", "info_interview_on",
+                 "job_interview", "offer", "status_raw", "stage", "stage_history",
+                 "stage_responded", "stage_job_interview", "stage_rejected", "stage_open",
+                 "referrals"):
+        if any(values.notna().any() for _, values in source(name)):
+            return True
+    return any((values.dropna().map(squash) != "open").any() for _, values in source("outcome"))
 
 
 def _identifying(frame: pd.DataFrame, plan: SheetPlan, cells: pd.DataFrame) -> np.ndarray:

@@ -132,11 +132,10 @@ class _Channel:
     spellings: tuple[str, ...]  # as people write it; ``vocab.parse_channel`` maps it back
 
 
-# Alumni spellings avoid "Alumni network": vocab maps any "network" to warm_intro.
 _NETWORKING_CHANNELS: dict[str, _Channel] = {
     "linkedin": _Channel(0.32, 0.14, ("LinkedIn", "LinkedIn message", "LinkedIn InMail")),
     "email": _Channel(0.22, 0.26, ("Cold email", "Email", "E-mail")),
-    "alumni": _Channel(0.17, 0.47, ("Alumni database", "Alumni directory", "Alumni")),
+    "alumni": _Channel(0.17, 0.47, ("Alumni network", "Alumni database", "Alumni")),
     "warm_intro": _Channel(0.09, 0.55, ("Warm intro", "Intro from friend", "Mutual friend")),
     "event": _Channel(0.10, 0.38, ("Career fair", "Networking event", "Info session")),
     "phone": _Channel(0.04, 0.28, ("Phone call", "Cold call")),
@@ -536,9 +535,15 @@ def _log_rows(
 
 
 def _as_log(rows: list[dict]) -> pd.DataFrame:
-    """Simulated rows as a canonical log."""
+    """Simulated rows as a canonical log, every column with its declared dtype."""
     # object columns, so conform() gives missing text as <NA> (not NaN)
-    return schema.conform(pd.DataFrame(rows, dtype=object))
+    log = schema.conform(pd.DataFrame(rows, dtype=object))
+    # conform() keeps only the categories seen (a CategoricalDtype == "category"),
+    # so restore the declared ones: all channels, and the stages in order.
+    for col in schema.COLUMNS:
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            log[col.name] = log[col.name].astype(col.dtype)
+    return log
 
 
 def _term_start(cohort: str, index: int) -> dt.date:
@@ -740,15 +745,19 @@ def _write_csv(table: pd.DataFrame, path: Path, preamble: list[list[str]]) -> No
 
 
 def write_messy(
-    log: pd.DataFrame, path: str | Path, *, seed: int = 0, style: str = "seeker"
+    log: pd.DataFrame,
+    path: str | Path,
+    *,
+    seed: int = 0,
+    style: str = "seeker",
+    title: bool | None = None,
 ) -> Path:
     """Write a canonical log as a realistic, human-kept spreadsheet.
 
     The format follows the suffix: ``.xlsx`` (real Excel dates) or ``.csv``
     (dates as ``m/d/yyyy`` text). The seed chooses, per file, header spellings
     (all aliases the loader knows), how yes/no is written (Yes/No, Y/N,
-    x/blank, yes/no), the activity words, and whether a title row and a blank
-    row sit above the header. Every file ends with a row that only looks
+    x/blank, yes/no) and the activity words. Every file ends with a row that only looks
     blank. ``stage``, ``outcome`` and ``source_*`` are not written (the loader
     derives them); ``channel`` is written as ``channel_raw``.
 
@@ -764,6 +773,9 @@ def write_messy(
         ``"seeker"``: one person's own log, no Student column, sometimes a
         title row. ``"counselor"``: a combined sheet, Student (and Cohort)
         columns, no title row.
+    title : bool, optional
+        Whether a title row and a blank row sit above the header (a seeker's
+        file only); by default the seed decides (three files in five).
 
     Returns
     -------
@@ -788,7 +800,8 @@ def write_messy(
     rng = np.random.default_rng(seed)
     table = _human_table(log, rng, style)
     preamble: list[list[str]] = []
-    if style == "seeker" and rng.random() < 0.6:
+    with_title = rng.random() < 0.6 if title is None else title
+    if style == "seeker" and with_title:
         seeker = log["seeker"].dropna()
         dates = log["contacted_on"].dropna()
         title = _pick(rng, _TITLES).format(
@@ -813,11 +826,15 @@ files with fixed properties and timestamps) with
 
     python -m infoview_analytics.sample data
 
-| file | what it is |
-|---|---|
-| `my_outreach.xlsx` | one job seeker's log ({seeker}): {n_log} leads over 16 weeks, networking and applications mixed, with a Type column. A title row and a blank row sit above the header; status words include typos; the last row only looks blank. |
-| `cohort/` | a counselor's cohort: one file per student ({n_students} students, {n_xlsx} .xlsx and {n_csv} .csv), named after the student, each with a Cohort column ({cohorts}). {n_cohort} leads in all. |
-| `cohort_combined.xlsx` | the same cohort in one sheet, with Student and Cohort columns. |
+- `my_outreach.xlsx`: one job seeker's log ({seeker}), {n_log} leads over 16
+  weeks, networking and applications mixed, with a Type column. A title row
+  and a blank row sit above the header; status words are as people type them
+  (a few misspelled); the last row only looks blank.
+- `cohort/`: a counselor's cohort, one file per student ({n_students} students:
+  {n_xlsx} .xlsx and {n_csv} .csv), each named after the student and with a
+  Cohort column ({cohorts}); {n_cohort} leads in all.
+- `cohort_combined.xlsx`: the same cohort in one sheet, with Student and
+  Cohort columns.
 
 Headers vary from file to file ("Date contacted", "Contact Name", "How
 contacted", "Responded?", "Coffee chat", "Referrals", "Interview", "Offer",
@@ -850,7 +867,7 @@ def write_sample_data(folder: str | Path = "data", *, seed: int = 2024) -> list[
     folder = Path(folder)
     (folder / "cohort").mkdir(parents=True, exist_ok=True)
     log = generate_log(seed=seed)
-    written = [write_messy(log, folder / "my_outreach.xlsx", seed=seed)]
+    written = [write_messy(log, folder / "my_outreach.xlsx", seed=seed, title=True)]
     cohort = generate_cohort(seed=seed)
     rng = np.random.default_rng(seed)
     suffixes = []

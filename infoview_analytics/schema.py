@@ -46,6 +46,7 @@ STAGES = ("contacted", "responded", "info_interview", "referred", "job_interview
 OUTCOMES = ("open", "no_response", "declined", "rejected", "withdrawn", "offer")
 
 DATE = "datetime64[ns]"
+STRING = pd.StringDtype("python", na_value=pd.NA)
 
 
 @dataclass(frozen=True)
@@ -142,12 +143,14 @@ def _empty(dtype: object) -> pd.Series:
 
 
 def _as_dtype(values: pd.Series, dtype: object) -> pd.Series:
-    if values.dtype == dtype:
-        return values
+    # No "already that dtype" shortcut: pandas compares dtypes loosely (any string
+    # dtype equals "string", any categorical equals "category").
+    if isinstance(dtype, pd.CategoricalDtype):
+        return values.astype("object").where(values.notna(), None).astype(dtype)
     if dtype == DATE:
         return pd.to_datetime(values, errors="coerce").astype(DATE)
     if dtype == "category":
-        return values.astype("string").astype("category")
-    if isinstance(dtype, pd.CategoricalDtype):
-        return pd.Categorical(values.astype("object").where(values.notna(), None), dtype=dtype)
+        return values.astype(STRING).astype("category")
+    if dtype == "string":
+        return values.astype(STRING)
     return values.astype(dtype)

@@ -1,0 +1,374 @@
+"""One focused test per loader rule in data-model.md, on fixtures built here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import warnings
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from infoview_analytics import (
+    LoadWarning,
+    MappingError,
+    NoLogFoundError,
+    UnreadableFileError,
+    load_log,
+    load_log_with_report,
+)
+from infoview_analytics.schema import COLUMN_NAMES, DTYPES
+
+
+def write_csv(path, text, encoding="utf-8"):
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def write_xlsx(path, sheets):
+    """sheets: {name: list of rows}; cells as Python values."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(list(r))
+    wb.save(path)
+    return path
+
+
+def load(path, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LoadWarning)
+        return load_log_with_report(path, **kw)
+
+
+def row(log, **where):
+    mask = pd.Series(True, index=log.index)
+    for k, v in where.items():
+        mask &= log[k] == v
+    (i,) = log.index[mask]
+    return log.loc[i]
+
+
+# --- the canonical table ------------------------------------------------------------------
+def test_canonical_columns_and_dtypes(tmp_path):
+    log, _ = load(write_csv(tmp_path / "a.csv", "Company,Contact,Date contacted\nAcme,Ann,"
+                                                "2024-03-01\n"))
+    assert list(log.columns[: len(COLUMN_NAMES)]) == list(COLUMN_NAMES)
+    for name, dtype in DTYPES.items():
+        assert log[name].dtype == dtype, name
+    assert log["industry"].isna().all()  # absent columns are present and all-missing
+    assert log.loc[0, "source_file"] == "a.csv" and log.loc[0, "source_row"] == 2
+
+
+# --- furthest stage -----------------------------------------------------------------------
+def test_later_rejected_keeps_the_interview(tmp_path):
+    path = write_csv(tmp_path / "log.csv",
+                     "Company,Date applied,Phone screen,Interview,Status\n"
+                     "Acme,2024-01-02,yes,yes,Rejected\n"
+                     "Beta,2024-01-03,,,Rejected\n"
+                     "Gamma,2024-01-04,,,Offer accepted\n"
+                     "Delta,2024-01-05,,,Ghosted\n")
+    log, _ = load(path)
+    acme = row(log, company="Acme")
+    assert acme["job_interview"] == True and acme["outcome"] == "rejected"
+    assert acme["stage"] == "job_interview" and acme["responded"] == True
+    beta = row(log, company="Beta")
+    assert beta["stage"] == "responded" and beta["job_interview"] == False  # rejection = reply
+    gamma = row(log, company="Gamma")  # offer implies job interview
+    assert gamma["offer"] == True and gamma["job_interview"] == True and gamma["stage"] == "offer"
+    delta = row(log, company="Delta")
+    assert delta["responded"] == False and delta["outcome"] == "no_response"
+
+
+def test_implications_from_dates_and_counts(tmp_path):
+    path = write_csv(tmp_path / "log.csv",
+                     "Contact,Company,Date contacted,Meeting date,Referrals\n"
+                     "Ann,Acme,2024-01-02,2024-01-09,\n"
+                     "Bob,Beta,2024-01-03,,2\n"
+                     "Cy,Gamma,2024-01-03,,\n")
+    log, _ = load(path)
+    ann = row(log, contact="Ann")  # a date in a stage column => that stage
+    assert ann["info_interview"] == True and ann["responded"] == True
+    assert ann["info_interview_on"] == pd.Timestamp("2024-01-09")
+    bob = row(log, contact="Bob")  # referrals > 0 => responded, stage referred
+    assert bob["responded"] == True and bob["stage"] == "referred" and bob["referrals"] == 2
+    assert row(log, contact="Cy")["stage"] == "contacted"
+    assert log["activity"].eq("networking").all()  # contact names, no posting columns
+
+
+def test_referred_by_counts_as_referrals(tmp_path):
+    path = write_csv(tmp_path / "log.csv",
+                     "Contact,Company,Referred by,Status\n"
+                     "Ann,Acme,,coffee chat done\n"
+                     "Bob,Acme,Ann,replied\n"
+                     "Cy,Beta,ann,no response\n")
+    log, _ = load(path)
+    ann = row(log, contact="Ann")
+    assert ann["referrals"] == 2 and ann["stage"] == "referred"
+
+
+# --- yes/no, status and channel vocabularies ------------------------------------------------
+@pytest.mark.parametrize(("cell", "expected"), [
+    ("Yes", True), ("y", True), ("TRUE", True), ("1", True), ("x", True), ("\u2713", True),
+    ("done", True), ("No", False), ("n", False), ("false", False), ("0", False),
+    ("", None), ("n/a", None), ("NA", None), ("null", None), ("none", None), ("-", None),
+    ("tbd", None), ("not yet", None), ("pending", None),
+])
+def test_yes_no_cells(tmp_path, cell, expected):
+    log, _ = load(write_csv(tmp_path / "a.csv", f"Company,Responded\nAcme,{cell}\nBeta,yes\n"))
+    value = log.loc[0, "responded"]
+    if expected is None:
+        assert value is pd.NA or pd.isna(value) or value == False  # noqa: E712
+        # missing is not "no": with a status-bearing column present it reads as not yet replied
+    else:
+        assert value == expected
+
+
+@pytest.mark.parametrize(("status", "stage", "outcome"), [
+    ("Replied", "responded", "open"), ("meeting scheduled", "responded", "open"),
+    ("Coffee chat done", "info_interview", "open"), ("Referred!", "referred", "open"),
+    ("Phone screen", "job_interview", "open"), ("ONSITE", "job_interview", "open"),
+    ("final round", "job_interview", "open"), ("Offer", "offer", "offer"),
+    ("accepted", "offer", "offer"), ("ghosted", "contacted", "no_response"),
+    ("No response", "contacted", "no_response"), ("reeejected", "responded", "rejected"),
+    ("Rejection :(", "responded", "rejected"), ("withdrew", "contacted", "withdrawn"),
+    ("Recieved reply", "responded", "open"), ("Applied", "contacted", "open"),
+])
+def test_status_words(tmp_path, status, stage, outcome):
+    log, report = load(write_csv(tmp_path / "a.csv", f"Company,Status\nAcme,{status}\n"))
+    assert (log.loc[0, "stage"], log.loc[0, "outcome"]) == (stage, outcome)
+    assert log.loc[0, "status_raw"] == status  # kept untouched
+    assert report.files[0].problems == []
+
+
+def test_unknown_status_is_reported_not_guessed(tmp_path):
+    log, report = load(write_csv(tmp_path / "a.csv", "Company,Status\nAcme,purple\n"))
+    (p,) = report.files[0].problems
+    assert (p["row"], p["column"], p["value"]) == (2, "Status", "purple")
+    assert log.loc[0, "stage"] == "contacted" and log.loc[0, "outcome"] == "open"
+
+
+def test_channels_mapped_and_raw_kept(tmp_path):
+    log, report = load(write_csv(tmp_path / "a.csv",
+                                 "Company,How contacted\nA,LinkedIn InMail\nB,cold e-mail\n"
+                                 "C,Alumni database\nD,Intro from Sam\nE,carrier pigeon\nF,\n"))
+    assert log["channel"].tolist() == ["linkedin", "email", "alumni", "warm_intro", "other",
+                                       "unknown"]
+    assert log.loc[0, "channel_raw"] == "LinkedIn InMail"
+    assert [p["value"] for p in report.files[0].problems] == ["carrier pigeon"]
+
+
+# --- dates ----------------------------------------------------------------------------------
+def test_day_first_is_decided_per_column(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Company,Date applied\nA,03/04/2024\nB,15/04/2024\n"
+                                         "C,01/05/2024\n")
+    log, report = load(path)
+    assert log["contacted_on"].tolist() == [pd.Timestamp(2024, 4, 3), pd.Timestamp(2024, 4, 15),
+                                            pd.Timestamp(2024, 5, 1)]
+    assert any("day-first" in n for n in report.files[0].sheets[0].notes)
+
+
+def test_month_first_when_the_column_says_so(tmp_path):
+    log, _ = load(write_csv(tmp_path / "a.csv", "Company,Date applied\nA,03/04/2024\n"
+                                                "B,12/25/2023\n"))
+    assert log["contacted_on"].tolist() == [pd.Timestamp(2024, 3, 4), pd.Timestamp(2023, 12, 25)]
+
+
+def test_dates_without_year_anchor_on_other_dates(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Company,Date contacted,Date responded\n"
+                                         "A,Nov 20,2023-11-25\nB,Dec 6,\nC,Jan 3,\n")
+    log, report = load(path)
+    assert log["contacted_on"].tolist() == [pd.Timestamp(2023, 11, 20), pd.Timestamp(2023, 12, 6),
+                                            pd.Timestamp(2024, 1, 3)]
+    assert any("no year" in n for n in report.files[0].sheets[0].notes)
+
+
+def test_dates_without_year_anchor_on_file_date(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Company,Date contacted\nA,Nov 20\nB,Dec 6\nC,Nov 21\n")
+    stamp = dt.datetime(2026, 11, 22, 12).timestamp()
+    os.utime(path, (stamp, stamp))
+    log, report = load(path)
+    # Dec 6 2026 would be after the file was saved: the whole run is 2025
+    assert log["contacted_on"].dt.year.tolist() == [2025, 2025, 2025]
+    assert any("modification date 2026-11-22" in n for n in report.files[0].sheets[0].notes)
+
+
+def test_many_date_spellings(tmp_path):
+    path = write_xlsx(tmp_path / "a.xlsx", {"Log": [
+        ["Company", "Date contacted"],
+        ["A", dt.datetime(2024, 5, 30, 14, 5)],
+        ["B", 45443],  # Excel serial number for 2024-05-31
+        ["C", "2024-06-01"],
+        ["D", "6/2/24"],
+        ["E", "3 June 2024"],
+        ["F", "June 4, 2024"],
+        ["G", "11/13/23, 9:42 AM"],
+        ["H", "sometime in June"],
+    ]})
+    log, report = load(path)
+    assert log["contacted_on"].tolist()[:7] == [pd.Timestamp(2024, 5, 30), pd.Timestamp(2024, 5, 31),
+                                                pd.Timestamp(2024, 6, 1), pd.Timestamp(2024, 6, 2),
+                                                pd.Timestamp(2024, 6, 3), pd.Timestamp(2024, 6, 4),
+                                                pd.Timestamp(2023, 11, 13)]
+    assert pd.isna(log.loc[7, "contacted_on"])
+    (p,) = report.files[0].problems
+    assert (p["sheet"], p["row"], p["column"], p["value"]) == ("Log", 9, "Date contacted",
+                                                               "sometime in June")
+
+
+# --- header, blank, repeated header and totals rows ------------------------------------------
+def test_header_on_row_four_and_rows_that_are_not_data(tmp_path):
+    path = write_xlsx(tmp_path / "a.xlsx", {"Tracker": [
+        ["My job search", None, None],
+        ["Spring 2024", None, None],
+        [None, None, None],
+        ["Company", "Contact", "Status"],
+        ["Acme", "Ann", "replied"],
+        [None, None, None],
+        ["Company", "Contact", "Status"],
+        ["Beta", "Bob", "ghosted"],
+        ["TECH COMPANIES:", None, None],
+        ["Gamma", "Cy", "applied"],
+        ["Total", 3, None],
+    ]})
+    log, report = load(path)
+    f = report.files[0]
+    assert f.sheets[0].header_row == 4
+    assert log["company"].tolist() == ["Acme", "Beta", "Gamma"]
+    assert log["source_row"].tolist() == [5, 8, 10]
+    assert [(r["row"], r["reason"]) for r in f.rejected] == [
+        (6, "blank"), (7, "repeated header"), (9, "section heading"), (11, "totals row")]
+    assert f.rows_read == 7 == f.rows_loaded + f.rows_rejected
+
+
+# --- encodings and delimiters -----------------------------------------------------------------
+@pytest.mark.parametrize("encoding", ["mac_roman", "cp1252", "utf-8-sig", "utf-16"])
+def test_encodings(tmp_path, encoding):
+    text = "Company;Contact;Notes\r\nCaf\u00e9 Ltd;Ren\u00e9e;Don\u2019t forget\r\n"
+    log, report = load(write_csv(tmp_path / "a.csv", text, encoding))
+    assert log.loc[0, "company"] == "Caf\u00e9 Ltd" and log.loc[0, "contact"] == "Ren\u00e9e"
+    assert log.loc[0, "notes"] == "Don\u2019t forget"
+
+
+def test_tab_separated_and_quoted_newlines(tmp_path):
+    text = 'Company\tNotes\nAcme\t"line one\nline two"\nBeta\tok\n'
+    log, report = load(write_csv(tmp_path / "a.tsv", text))
+    assert log["notes"].tolist() == ["line one\nline two", "ok"]
+    assert log["source_row"].tolist() == [2, 3]
+
+
+# --- workbooks and folders ------------------------------------------------------------------
+def test_sheet_per_student_and_instructions_skipped(tmp_path):
+    path = write_xlsx(tmp_path / "cohort.xlsx", {
+        "Instructions": [["How to fill this in"], ["One row per person you contact."],
+                         ["Dates as dates; yes/no as Yes or No."]],
+        "Ana Lopez": [["Company", "Contact", "Responded"], ["Acme", "Ann", "yes"]],
+        "Ben Ode": [["Company", "Contact", "Responded"], ["Beta", "Bob", "no"],
+                    ["Gamma", "Cy", ""]],
+    })
+    log, report = load(path, cohort="2025 Fall")
+    assert log.groupby("seeker").size().to_dict() == {"Ana Lopez": 1, "Ben Ode": 2}
+    sheets = {s.sheet: s for s in report.files[0].sheets}
+    assert sheets["Instructions"].skipped and sheets["Instructions"].rows_read == 0
+    assert set(log["cohort"]) == {"2025 Fall"}
+
+
+def test_folder_of_files_and_student_column(tmp_path):
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    write_csv(folder / "Ana Lopez.csv", "Company,Contact\nAcme,Ann\n")
+    write_xlsx(folder / "combined.xlsx", {"Sheet1": [["Student", "Company"], ["Cy Po", "Beta"],
+                                                     ["Di Qu", "Gamma"]]})
+    (folder / "notes.docx").write_bytes(b"ignored: not a spreadsheet type")
+    log, report = load(folder)
+    assert sorted(log["seeker"]) == ["Ana Lopez", "Cy Po", "Di Qu"]
+    assert sorted(f.file for f in report.files) == ["Ana Lopez.csv", "combined.xlsx"]
+
+
+def test_bad_file_in_folder_is_reported_and_skipped(tmp_path):
+    write_csv(tmp_path / "good.csv", "Company\nAcme\n")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    log, report = load(tmp_path)
+    assert log["company"].tolist() == ["Acme"]
+    (bad,) = report.errors
+    assert bad.file == "empty.csv" and "empty" in bad.error
+
+
+# --- explicit mapping and conflicts ------------------------------------------------------------
+def test_explicit_mapping_wins(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Org,Name,Spoke?\nAcme,Ann,yes\n")
+    log, report = load(path, mapping={"Org": "company", "Name": "contact_title",
+                                      "Spoke?": "info_interview"})
+    assert log.loc[0, "company"] == "Acme" and log.loc[0, "contact_title"] == "Ann"
+    assert log.loc[0, "info_interview"] == True and pd.isna(log.loc[0, "contact"])
+    assert report.files[0].mapping == {"Org": "company", "Name": "contact_title",
+                                       "Spoke?": "info_interview"}
+
+
+def test_mapping_file_yaml_and_toml(tmp_path):
+    data = write_csv(tmp_path / "a.csv", "Org,Who\nAcme,Ann\n")
+    (tmp_path / "m.yaml").write_text("columns:\n  Org: company\n  Who: contact\n")
+    (tmp_path / "m.toml").write_text('Org = "company"\nWho = "contact"\n')
+    for mapping in (tmp_path / "m.yaml", tmp_path / "m.toml"):
+        log, _ = load(data, mapping=mapping)
+        assert (log.loc[0, "company"], log.loc[0, "contact"]) == ("Acme", "Ann")
+
+
+def test_bad_mapping_is_a_clear_error(tmp_path):
+    data = write_csv(tmp_path / "a.csv", "Org,Who\nAcme,Ann\n")
+    with pytest.raises(MappingError, match="'compnay' is not a column.*Did you mean company"):
+        load(data, mapping={"Org": "compnay"})
+    with pytest.raises(MappingError, match="Headers seen: 'Org', 'Who'"):
+        load(data, mapping={"Organisation": "company"})
+
+
+def test_two_headers_claiming_one_column_are_reported(tmp_path):
+    log, report = load(write_csv(tmp_path / "a.csv", "Company,Firm,Contact\nAcme,Acme Inc,Ann\n"))
+    assert log.loc[0, "company"] == "Acme"
+    assert log.loc[0, "extra_firm"] == "Acme Inc"  # kept, not merged
+    notes = " ".join(report.files[0].sheets[0].notes)
+    assert "two or more columns look like 'company'" in notes and "'Firm'" in notes
+
+
+def test_unknown_columns_are_kept_as_extra(tmp_path):
+    log, report = load(write_csv(tmp_path / "a.csv", "Company,Favourite colour\nAcme,teal\n"))
+    assert log.loc[0, "extra_favourite_colour"] == "teal"
+    assert report.files[0].unmapped == ["Favourite colour"]
+
+
+# --- files that cannot be read -------------------------------------------------------------------
+def test_unreadable_files(tmp_path):
+    (tmp_path / "zero.xlsx").write_bytes(b"")
+    with pytest.raises(UnreadableFileError, match=r"zero\.xlsx: the file is empty"):
+        load_log(tmp_path / "zero.xlsx")
+    (tmp_path / "junk.xlsx").write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(UnreadableFileError, match=r"junk\.xlsx: not a spreadsheet"):
+        load_log(tmp_path / "junk.xlsx")
+    good = write_xlsx(tmp_path / "good.xlsx", {"S": [["Company"], ["Acme"]]})
+    (tmp_path / "cut.xlsx").write_bytes(good.read_bytes()[:1500])
+    with pytest.raises(UnreadableFileError, match=r"cut\.xlsx: the file is damaged or was cut"):
+        load_log(tmp_path / "cut.xlsx")
+    with zipfile.ZipFile(tmp_path / "doc.xlsx", "w") as z:
+        z.writestr("word/document.xml", "<w/>")
+    with pytest.raises(UnreadableFileError, match="a Word document, not a spreadsheet"):
+        load_log(tmp_path / "doc.xlsx")
+    (tmp_path / "page.xls").write_text("<html><table><tr><td>x</td></tr></table></html>")
+    with pytest.raises(UnreadableFileError, match="web page"):
+        load_log(tmp_path / "page.xls")
+
+
+def test_no_outreach_columns(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Colour,Size\nred,3\n")
+    with pytest.raises(NoLogFoundError, match=r"a\.csv: no outreach columns found.*'Colour', "
+                                              r"'Size'.*--mapping"):
+        load_log(path)
+
+
+def test_load_log_warns_with_a_summary(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Company,Status\nAcme,purple\n,\nBeta,applied\n")
+    with pytest.warns(LoadWarning, match="3 rows read, 2 loaded, 1 rejected"):
+        load_log(path)
