@@ -255,7 +255,9 @@ def _closest(nd: NoYear, ref: dt.datetime) -> dt.datetime:
 
 
 def _cluster(dates: list[NoYear]):
-    """Read no-year dates as one run of the calendar; return ``place(first_year, d)`` and the newest.
+    """Read no-year dates as one run of the calendar.
+
+    Returns ``place(first_year, d)`` and the newest date of the run.
 
     The largest gap between the dates' days of the year is where the log did
     *not* run, so a log from Nov 20 to Jan 5 wraps over New Year.

@@ -14,13 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .errors import InfoviewError, LoadWarning, NoLogFoundError, UnreadableFileError
 from .mapping import (
     FIELD_TARGETS,
-    SheetPlan,
     find_header_row,
     is_log,
     plan_columns,
@@ -358,13 +356,11 @@ def _no_log_message(path: Path, sheets: list[RawSheet], found) -> str:
 
 
 def _finish(log: pd.DataFrame) -> pd.DataFrame:
-    """Cross-file rules: one spelling per company/industry, referrals counted from referred_by."""
+    """Cross-file rules: one spelling per company and industry."""
     log = log.copy()
     for name in ("company", "industry"):
         if name in log:
             log[name] = _first_spelling(log[name])
-    if "referred_by" in log and log["referred_by"].notna().any():
-        log = _count_referrals(log)
     extras = [c for c in log.columns if c not in COLUMN_NAMES]
     return conform(log[[c for c in COLUMN_NAMES if c in log] + extras])
 
@@ -375,25 +371,3 @@ def _first_spelling(values: pd.Series) -> pd.Series:
     key = text.str.casefold()
     first = text.groupby(key, sort=False).transform("first")
     return first.where(text.notna())
-
-
-def _count_referrals(log: pd.DataFrame) -> pd.DataFrame:
-    """A contact's referrals are at least the number of leads that name them in referred_by."""
-    seeker = log["seeker"].astype("string").fillna("")
-    by = log["referred_by"].astype("string").str.strip().str.casefold()
-    counts = pd.DataFrame({"seeker": seeker, "who": by}).dropna().value_counts()
-    key = pd.MultiIndex.from_arrays([seeker, log["contact"].astype("string").str.strip()
-                                     .str.casefold().fillna("")])
-    named = counts.reindex(key).to_numpy()
-    named = np.where(np.isnan(named.astype(float)), 0, named).astype(int)
-    own = log["referrals"].astype("Float64").fillna(0).to_numpy(dtype=float)
-    total = np.maximum(own, named)
-    log["referrals"] = pd.array(np.where(log["referrals"].isna().to_numpy() & (named == 0),
-                                         None, total), dtype="Float64").astype("Int64")
-    became = (named > 0) & log["stage"].notna().to_numpy()
-    if became.any():
-        order = ["contacted", "responded", "info_interview", "referred"]
-        upgrade = became & log["stage"].isin(order).to_numpy()
-        log.loc[upgrade, "stage"] = "referred"
-        log.loc[became, "responded"] = True
-    return log

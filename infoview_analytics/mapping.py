@@ -121,10 +121,23 @@ def match_header(header: object) -> tuple[str | None, str]:
         if candidate in _ALIAS_INDEX:
             return _ALIAS_INDEX[candidate], "alias"
     if len(key) >= 6:
-        close = difflib.get_close_matches(key, _FUZZY_KEYS, n=1, cutoff=0.9)
+        close = [a for a in _FUZZY_KEYS if abs(len(a) - len(key)) <= 1 and _one_typo(key, a)]
         if close:
             return _ALIAS_INDEX[close[0]], "fuzzy"
     return None, ""
+
+
+def _one_typo(a: str, b: str) -> bool:
+    """True if *a* and *b* differ by one edit: a letter changed, added, dropped or swapped."""
+    if a == b:
+        return True
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k, (x, y) in enumerate(zip(short, long_, strict=False)) if x != y), len(short))
+    return short[i:] == long_[i + 1:]
 
 
 def _split_camel(text: str) -> str:
@@ -141,8 +154,9 @@ def find_header_row(rows: list[list[object]], *, scan: int = 30) -> tuple[int | 
     Examples
     --------
     >>> rows = [["My job search 2024"], [None], ["Company", "Date applied", "Status"], ["Acme"]]
-    >>> find_header_row(rows)
-    (2, {'company', 'contacted_on', 'status_raw'})
+    >>> index, fields = find_header_row(rows)
+    >>> index, sorted(fields)
+    (2, ['company', 'contacted_on', 'status_raw'])
     """
     best, best_fields = None, set()
     for i, row in enumerate(rows[:scan]):

@@ -148,7 +148,7 @@ def normalise_sheet(
                  "referred_by", "notes"):
         frame[name] = _first_text(source(name))
     # The status as written, from whichever status-like column the log has.
-    frame["status_raw"] = _first_text(source("status_raw") + source("outcome") + source("stage"))
+    frame["status_raw"] = _first_text(source("status_raw") or source("outcome") or source("stage"))
     first, last = _first_text(source("contact_first")), _first_text(source("contact_last"))
     if first.notna().any() or last.notna().any():
         joined = (first.fillna("") + " " + last.fillna("")).str.strip()
@@ -186,12 +186,16 @@ def normalise_sheet(
     # Counts and flags.
     frame["followups"] = _sum_counts(raw_values("followups"), out, keep, names_count=False)
     frame["referrals"] = _sum_counts(raw_values("referrals"), out, keep, names_count=True)
+    named = _referrals_named(frame)
+    if named.any():
+        frame["referrals"] = frame["referrals"].mask(
+            named > frame["referrals"].fillna(0).to_numpy(), pd.Series(named)).astype("Int64")
     flags = {name: _any_flag(raw_values(name), out, keep)
              for name in ("responded", "info_interview", "thank_you", "job_interview", "offer",
                           "contacted_flag", "stage_responded", "stage_job_interview",
                           "stage_rejected", "stage_open")}
     statuses = _statuses(frame, source, fields, out, keep)
-    has_stage_info = _has_stage_info(source, fields)
+    has_stage_info = _has_stage_info(source, fields) or bool(named.any())
     _derive_stage(frame, flags, statuses, has_stage_info)
 
     # Extras: every other column is kept.
@@ -555,6 +559,18 @@ def _derive_stage(frame: pd.DataFrame, flags: dict, statuses: list[np.ndarray],
     outcome = np.where(offer & (pd.isna(outcome) | (outcome == "open")), "offer", outcome)
     outcome = np.where(~offer & (outcome == "offer"), "open", outcome)
     frame["outcome"] = np.where(pd.isna(outcome), "open", outcome)
+
+
+def _referrals_named(frame: pd.DataFrame) -> np.ndarray:
+    """For each lead, how many leads of the same seeker name them in ``referred_by``."""
+    by = frame["referred_by"].str.strip().str.casefold()
+    if by.isna().all():
+        return np.zeros(len(frame), dtype=int)
+    seeker = frame["seeker"].fillna("")
+    counts = pd.DataFrame({"seeker": seeker, "who": by}).dropna().value_counts()
+    key = pd.MultiIndex.from_arrays([seeker, frame["contact"].str.strip().str.casefold()
+                                     .fillna("\0")])
+    return counts.reindex(key).fillna(0).to_numpy(dtype=int)
 
 
 def _has_stage_info(source, fields) -> bool:

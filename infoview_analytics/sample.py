@@ -37,7 +37,26 @@ from openpyxl.writer.excel import ExcelWriter
 
 from infoview_analytics import schema
 
-__all__ = ["generate_log", "generate_cohort", "write_messy", "write_sample_data"]
+__all__ = [
+    "generate_log",
+    "generate_cohort",
+    "write_messy",
+    "write_sample_data",
+    "SAMPLE_FOLDER",
+    "SAMPLE_SEEKER_FILE",
+    "SAMPLE_COHORT_FOLDER",
+    "SAMPLE_COMBINED_FILE",
+]
+
+#: The bundled sample in a source checkout: the repository's ``data/`` folder,
+#: as written by :func:`write_sample_data`.
+SAMPLE_FOLDER = Path(__file__).resolve().parents[1] / "data"
+#: One job seeker's log (networking and applications, title row above the header).
+SAMPLE_SEEKER_FILE = SAMPLE_FOLDER / "my_outreach.xlsx"
+#: A counselor's cohort, one file per student (.xlsx and .csv).
+SAMPLE_COHORT_FOLDER = SAMPLE_FOLDER / "cohort"
+#: The same cohort as one sheet with Student and Cohort columns.
+SAMPLE_COMBINED_FILE = SAMPLE_FOLDER / "cohort_combined.xlsx"
 
 
 # ---------------------------------------------------------------------------
@@ -161,9 +180,9 @@ _NETWORKING_NOTES = (
 _P_INFO = 0.6  # reply -> informational interview (networking)
 _P_INFO_REFERRED = 0.75
 _P_JOB_INTERVIEW_INFO = (0.22, 0.40)  # info interview -> job interview, (no referral, referral)
-_P_OFFER_NETWORKING = 0.40  # networking job interview -> offer
+_P_OFFER_NETWORKING = 0.37  # networking job interview -> offer
 _P_JOB_INTERVIEW_APPLICATION = 0.36  # application reply -> job interview
-_P_OFFER_APPLICATION = 0.12  # application job interview -> offer
+_P_OFFER_APPLICATION = 0.10  # application job interview -> offer
 _P_USE_REFERRAL = 0.6  # a networking lead follows up a referral waiting to be used
 _REFERRED_BOOST = 0.15  # extra response probability of a referred lead
 _FOLLOWUP_BOOST = 0.04  # extra response probability per follow-up
@@ -220,7 +239,8 @@ def _outreach_dates(
     week = rng.choice(weeks, size=n, p=week_weights / week_weights.sum())
     week[-1] = weeks - 1
     weekday = rng.choice(7, size=n, p=[0.2, 0.2, 0.2, 0.2, 0.12, 0.04, 0.04])
-    return sorted(start + dt.timedelta(days=int(7 * w + d)) for w, d in zip(week, weekday))
+    days = 7 * np.asarray(week) + np.asarray(weekday)
+    return sorted(start + dt.timedelta(days=int(d)) for d in days)
 
 
 def _after(rng: np.random.Generator, day: dt.date, least: int, typical: float) -> dt.date:
@@ -328,17 +348,6 @@ def _networking_lead(s: _Seeker, day: dt.date) -> dict:
 
     contact = s.next_name()
     s.open_referrals.extend((info_on + dt.timedelta(days=1), contact) for _ in range(referrals))
-    if offer_on:
-        outcome = "offer"
-    elif ji_on:
-        rejected = s.happened(_after(rng, ji_on, 7, 10)) and rng.random() < 0.6
-        outcome = "rejected" if rejected else "open"
-    elif info_on:
-        outcome = "open"
-    elif responded_on:
-        outcome = "declined" if rng.random() < 0.4 else "open"
-    else:
-        outcome = _unanswered_outcome(rng, day, s.as_of)
     return {
         "activity": "networking",
         "contact": contact,
@@ -358,9 +367,30 @@ def _networking_lead(s: _Seeker, day: dt.date) -> dict:
         "referrals": referrals,
         "job_interview": ji_on is not None,
         "offer": offer_on is not None,
-        "outcome": outcome,
+        "outcome": _networking_outcome(s, day, responded_on, info_on, ji_on, offer_on),
         "notes": _pick(rng, _NETWORKING_NOTES) if info_on and rng.random() < 0.5 else None,
     }
+
+
+def _networking_outcome(
+    s: _Seeker,
+    day: dt.date,
+    responded_on: dt.date | None,
+    info_on: dt.date | None,
+    ji_on: dt.date | None,
+    offer_on: dt.date | None,
+) -> str:
+    """Final disposition of a networking lead: contacts decline, employers reject."""
+    if offer_on:
+        return "offer"
+    if ji_on:
+        decided = s.happened(_after(s.rng, ji_on, 7, 10))
+        return "rejected" if decided and s.rng.random() < 0.6 else "open"
+    if info_on:
+        return "open"
+    if responded_on:
+        return "declined" if s.rng.random() < 0.4 else "open"
+    return _unanswered_outcome(s.rng, day, s.as_of)
 
 
 def _application_lead(s: _Seeker, day: dt.date) -> dict:
@@ -373,22 +403,10 @@ def _application_lead(s: _Seeker, day: dt.date) -> dict:
     responded_on = ji_on = offer_on = None
     if rng.random() < p_respond:
         responded_on = s.happened(_after(rng, day, 3, 10))
-    if responded_on and rng.random() < _P_JOB_INTERVIEW_APPLICATION:
+    if responded_on and rng.random() < _P_JOB_INTERVIEW_APPLICATION * s.engagement:
         ji_on = s.happened(_after(rng, responded_on, 0, 5))
     if ji_on and rng.random() < _P_OFFER_APPLICATION:
         offer_on = s.happened(_after(rng, ji_on, 7, 10))
-
-    if offer_on:
-        outcome = "offer"
-    elif ji_on:
-        decided = s.happened(_after(rng, ji_on, 7, 10))
-        outcome = str(rng.choice(["rejected", "withdrawn"], p=[0.85, 0.15])) if decided else "open"
-    elif responded_on:
-        outcome = "rejected" if rng.random() < 0.85 else "open"
-    elif rng.random() < 0.03:
-        outcome = "withdrawn"
-    else:
-        outcome = _unanswered_outcome(rng, day, s.as_of)
     return {
         "activity": "application",
         "contact": s.next_name() if has_recruiter else None,
@@ -408,9 +426,29 @@ def _application_lead(s: _Seeker, day: dt.date) -> dict:
         "referrals": 0,
         "job_interview": ji_on is not None,
         "offer": offer_on is not None,
-        "outcome": outcome,
+        "outcome": _application_outcome(s, day, responded_on, ji_on, offer_on),
         "notes": f"Applied for {_pick(rng, _ROLES)}" if rng.random() < 0.4 else None,
     }
+
+
+def _application_outcome(
+    s: _Seeker,
+    day: dt.date,
+    responded_on: dt.date | None,
+    ji_on: dt.date | None,
+    offer_on: dt.date | None,
+) -> str:
+    """Final disposition of an application: most replies are rejections."""
+    if offer_on:
+        return "offer"
+    if ji_on:
+        decided = s.happened(_after(s.rng, ji_on, 7, 10))
+        return str(s.rng.choice(["rejected", "withdrawn"], p=[0.85, 0.15])) if decided else "open"
+    if responded_on:
+        return "rejected" if s.rng.random() < 0.85 else "open"
+    if s.rng.random() < 0.03:
+        return "withdrawn"
+    return _unanswered_outcome(s.rng, day, s.as_of)
 
 
 # ---------------------------------------------------------------------------
@@ -469,6 +507,12 @@ def generate_log(
         Multiplies response and interview probabilities (a seeker's or a
         cohort's traction); 1 gives the calibrated rates.
 
+    Raises
+    ------
+    ValueError
+        For no leads or weeks, more than 900 leads (the contact name lists
+        run out), an unknown industry, or an *as_of* inside the window.
+
     Returns
     -------
     pandas.DataFrame
@@ -498,7 +542,7 @@ def generate_log(
 def _log_rows(
     n_leads: int,
     *,
-    seed: int,
+    seed: int | np.random.SeedSequence,
     seeker: str,
     cohort: str | None,
     start: str | dt.date,
@@ -509,15 +553,18 @@ def _log_rows(
     engagement: float,
 ) -> list[dict]:
     """The rows of :func:`generate_log`, before :func:`_as_log`."""
-    if n_leads < 1:
-        raise ValueError(f"n_leads must be at least 1, not {n_leads}")
+    if n_leads < 1 or weeks < 1:
+        raise ValueError(f"need at least one lead and one week, not {n_leads} and {weeks}")
     rng = np.random.default_rng(seed)
     first_day = pd.Timestamp(start).date()
     last_day = first_day + dt.timedelta(days=7 * weeks - 1)
+    as_of_day = last_day if as_of is None else pd.Timestamp(as_of).date()
+    if as_of_day < last_day:
+        raise ValueError(f"as_of {as_of_day} is before the last day of outreach, {last_day}")
     names, industry_p = _industry_weights(industries)
     state = _Seeker(
         rng=rng,
-        as_of=last_day if as_of is None else pd.Timestamp(as_of).date(),
+        as_of=as_of_day,
         engagement=engagement,
         industries=names,
         industry_p=industry_p,
@@ -599,6 +646,7 @@ def generate_cohort(
     [3, 3, 3]
     """
     rng = np.random.default_rng(seed)
+    student_seeds = np.random.SeedSequence(seed).spawn(n_students)  # independent streams
     names = _unique_names(rng, n_students, _STUDENT_FIRST, _STUDENT_LAST)
     lo, hi = leads_per_student
     cohort_engagement = np.linspace(0.9, 1.1, len(cohorts)) if len(cohorts) > 1 else [1.0]
@@ -607,18 +655,18 @@ def generate_cohort(
         k = i % len(cohorts)
         start = _term_start(cohorts[k], k)
         stalled_weeks = int(rng.integers(4, 9)) if rng.random() < 0.125 else 0
-        shown = rng.choice(len(_INDUSTRIES), size=int(rng.integers(2, 5)), replace=False)
+        picked = rng.choice(len(_INDUSTRIES), size=int(rng.integers(2, 5)), replace=False)
         rows.extend(
             _log_rows(
                 int(lo + (hi - lo) * rng.beta(1.3, 2.5)),
-                seed=int(rng.integers(2**32)),
+                seed=student_seeds[i],
                 seeker=name,
                 cohort=cohorts[k],
                 start=start,
                 weeks=weeks - stalled_weeks,
                 as_of=start + dt.timedelta(days=7 * weeks - 1),
                 application_share=float(rng.uniform(0.1, 0.6)),
-                industries=[list(_INDUSTRIES)[j] for j in sorted(shown)],
+                industries=[list(_INDUSTRIES)[j] for j in sorted(picked)],
                 engagement=float(cohort_engagement[k] * rng.lognormal(0.0, 0.1)),
             )
         )
@@ -865,19 +913,20 @@ def write_sample_data(folder: str | Path = "data", *, seed: int = 2024) -> list[
         The files written.
     """
     folder = Path(folder)
-    (folder / "cohort").mkdir(parents=True, exist_ok=True)
+    cohort_folder = folder / SAMPLE_COHORT_FOLDER.name
+    cohort_folder.mkdir(parents=True, exist_ok=True)
     log = generate_log(seed=seed)
-    written = [write_messy(log, folder / "my_outreach.xlsx", seed=seed, title=True)]
+    written = [write_messy(log, folder / SAMPLE_SEEKER_FILE.name, seed=seed, title=True)]
     cohort = generate_cohort(seed=seed)
     rng = np.random.default_rng(seed)
     suffixes = []
     for name, student in cohort.groupby("seeker", sort=True):
         suffix = ".csv" if rng.random() < 0.2 else ".xlsx"
         suffixes.append(suffix)
-        path = folder / "cohort" / f"{name}{suffix}"
+        path = cohort_folder / f"{name}{suffix}"
         written.append(write_messy(student, path, seed=int(rng.integers(2**32))))
     written.append(
-        write_messy(cohort, folder / "cohort_combined.xlsx", seed=seed, style="counselor")
+        write_messy(cohort, folder / SAMPLE_COMBINED_FILE.name, seed=seed, style="counselor")
     )
     readme = folder / "README.md"
     readme.write_text(

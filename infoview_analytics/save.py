@@ -59,5 +59,5 @@ def save_log(log: pd.DataFrame, path: str | Path) -> Path:
     elif suffix in (".xlsx", ".xlsm"):
         table.to_excel(path, index=False, sheet_name="Outreach log", engine="openpyxl")
     else:
-        raise ExportError(f"{path}: cannot save a log as {suffix or 'a file without a suffix'}; use .xlsx or .csv.")
+        raise ExportError(f"{path}: cannot save a log as '{suffix}'; use .xlsx or .csv.")
     return path

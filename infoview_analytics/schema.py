@@ -82,7 +82,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("info_interview", "boolean", "Info interview", "an informational interview took place"),
     Column("info_interview_on", DATE, "Info interview date", "date of the informational interview"),
     Column("thank_you", "boolean", "Thank-you sent", "a thank-you note was sent"),
-    Column("referrals", "Int64", "Referrals", "further contacts this person referred the seeker to"),
+    Column("referrals", "Int64", "Referrals",
+           "further contacts this person referred the seeker to"),
     Column("job_interview", "boolean", "Job interview", "the lead led to a job interview"),
     Column("offer", "boolean", "Offer", "the lead led to a job offer"),
     Column("stage", pd.CategoricalDtype(STAGES, ordered=True), "Stage", "furthest stage reached"),
@@ -130,7 +131,8 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
             values = frame[col.name]
         else:
             values = pd.Series(pd.NA, index=frame.index, dtype="object")
-        out[col.name] = _as_dtype(values, col.dtype) if n or col.name in frame else _empty(col.dtype)
+        present = n or col.name in frame
+        out[col.name] = _as_dtype(values, col.dtype) if present else _empty(col.dtype)
     result = pd.DataFrame(out, index=frame.index)
     extras = [c for c in frame.columns if c not in DTYPES]
     for c in extras:

@@ -103,7 +103,8 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
         "second follow up", "first follow up", "nudge", "reminder sent",
     ),
     "responded": (
-        "responded", "response", "replied", "reply", "received response", "recieved response", "got response",
+        "responded", "response", "replied", "reply", "received response",
+        "recieved response", "got response",
         "response received", "heard back", "response yes no", "did they respond",
         "any response", "got a reply",
     ),
@@ -304,8 +305,8 @@ _CANONICAL_WORDS: dict[str, StatusMeaning] = {
 def parse_status(value: object) -> StatusMeaning | None:
     """Map one status text to what it implies; ``None`` when the words are not known.
 
-    A list of statuses ("Applied, Phone Screen, Rejected") yields the furthest
-    stage of all of them and the outcome of the last one that has an outcome.
+    One status is one phrase; a history of several is read by
+    :func:`combine_statuses`.
 
     Examples
     --------
