@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import re
 import sys
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,9 +31,9 @@ import numpy as np
 import openpyxl
 import pandas as pd
 from openpyxl.styles import Font
-from openpyxl.writer.excel import ExcelWriter
 
 from infoview_analytics import schema
+from infoview_analytics.save import save_workbook_reproducibly
 
 __all__ = [
     "generate_log",
@@ -585,11 +583,6 @@ def _as_log(rows: list[dict]) -> pd.DataFrame:
     """Simulated rows as a canonical log, every column with its declared dtype."""
     # object columns, so conform() gives missing text as <NA> (not NaN)
     log = schema.conform(pd.DataFrame(rows, dtype=object))
-    # conform() keeps only the categories seen (a CategoricalDtype == "category"),
-    # so restore the declared ones: all channels, and the stages in order.
-    for col in schema.COLUMNS:
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            log[col.name] = log[col.name].astype(col.dtype)
     return log
 
 
@@ -749,19 +742,6 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _save_xlsx(workbook: openpyxl.Workbook, path: Path) -> None:
-    """Save with fixed document properties and zip timestamps, so bytes repeat."""
-    workbook.properties.creator = "infoview-analytics sample"
-    workbook.properties.created = workbook.properties.modified = _FIXED_TIME
-    buffer = io.BytesIO()
-    ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
-    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            fixed = zipfile.ZipInfo(item.filename, date_time=_FIXED_TIME.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, src.read(item.filename))
-
-
 def _write_xlsx(table: pd.DataFrame, path: Path, preamble: list[list[str]]) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -780,7 +760,7 @@ def _write_xlsx(table: pd.DataFrame, path: Path, preamble: list[list[str]]) -> N
                 cell.number_format = "m/d/yyyy"
     sheet.append([" "])  # a trailing row that only looks blank
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
-    _save_xlsx(workbook, path)
+    save_workbook_reproducibly(workbook, path, creator="infoview-analytics sample")
 
 
 def _write_csv(table: pd.DataFrame, path: Path, preamble: list[list[str]]) -> None:

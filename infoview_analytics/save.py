@@ -8,14 +8,19 @@ the saved file is the new source.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
+from openpyxl.writer.excel import ExcelWriter
 
 from .errors import ExportError
 from .schema import BOOL_COLUMNS, COLUMN_NAMES, DATE_COLUMNS, PROVENANCE_COLUMNS
 
-__all__ = ["save_log"]
+__all__ = ["save_log", "save_workbook_reproducibly"]
 
 _DERIVED = ("channel",)  # read back from channel_raw
 
@@ -61,3 +66,24 @@ def save_log(log: pd.DataFrame, path: str | Path) -> Path:
     else:
         raise ExportError(f"{path}: cannot save a log as '{suffix}'; use .xlsx or .csv.")
     return path
+
+
+FIXED_TIME = dt.datetime(2025, 1, 1)
+
+
+def save_workbook_reproducibly(book: openpyxl.Workbook, path: Path, *, creator: str) -> None:
+    """Save *book* so that the same content always gives the same bytes.
+
+    ``Workbook.save`` stamps the current time into the document properties and
+    every zip entry; this writes through ``ExcelWriter`` and re-zips with a
+    fixed time, so committed sample files and templates do not churn.
+    """
+    book.properties.creator = book.properties.lastModifiedBy = creator
+    book.properties.created = book.properties.modified = FIXED_TIME
+    buffer = io.BytesIO()
+    ExcelWriter(book, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w") as out:
+        for entry in source.infolist():
+            info = zipfile.ZipInfo(entry.filename, date_time=FIXED_TIME.timetuple()[:6])
+            info.external_attr = 0o644 << 16
+            out.writestr(info, source.read(entry), compress_type=zipfile.ZIP_DEFLATED)

@@ -12,9 +12,7 @@ One table of column specs (:data:`TEMPLATE_COLUMNS`) drives the whole sheet.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,9 +22,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
 from infoview_analytics import schema
+from infoview_analytics.save import save_workbook_reproducibly
 
 __all__ = [
     "CHANNEL_LABELS",
@@ -88,7 +86,6 @@ _FIRST_DATE, _LAST_DATE = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 _DATE_FORMAT = "yyyy-mm-dd"
 #: Fixed timestamps so two runs write byte-identical files.
 _STAMP = dt.datetime(2025, 1, 1)
-_ZIP_STAMP = (2025, 1, 1, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -206,11 +203,8 @@ def write_template(path: str | os.PathLike[str], *, rows: int = 500) -> Path:
     _fill_log(log, rows)
     _fill_instructions(book.create_sheet("Instructions"))
     book.active = 0
-    book.properties.creator = "infoview-analytics"
-    book.properties.lastModifiedBy = "infoview-analytics"
     book.properties.title = "Outreach log"
-    book.properties.created = book.properties.modified = _STAMP
-    _save_reproducibly(book, target)
+    save_workbook_reproducibly(book, target, creator="infoview-analytics")
     return target
 
 
@@ -310,17 +304,3 @@ def _fill_instructions(ws: Worksheet) -> None:
         cell.font = fonts[style]
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         row += 1
-
-
-def _save_reproducibly(book: Workbook, target: Path) -> None:
-    # ``Workbook.save`` stamps "modified" with the current time, and zip entries
-    # carry the time they were written; write through ExcelWriter, then re-zip
-    # with a fixed timestamp, so the same arguments give the same bytes.
-    buffer = io.BytesIO()
-    ExcelWriter(book, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
-    with zipfile.ZipFile(buffer) as source, \
-            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
-        for entry in source.infolist():
-            info = zipfile.ZipInfo(entry.filename, date_time=_ZIP_STAMP)
-            info.external_attr = 0o644 << 16
-            out.writestr(info, source.read(entry), compress_type=zipfile.ZIP_DEFLATED)

@@ -258,7 +258,6 @@ def test_bad_arguments_raise(tmp_path: Path, name: str, rows: int) -> None:
     assert not (tmp_path / name).exists()
 
 
-@pytest.mark.xfail(reason="loader not yet available", strict=False)
 def test_filled_template_loads_without_mapping(tmp_path: Path) -> None:
     from infoview_analytics.load import load_log
 
