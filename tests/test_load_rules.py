@@ -371,3 +371,20 @@ def test_load_log_warns_with_a_summary(tmp_path):
     path = write_csv(tmp_path / "a.csv", "Company,Status\nAcme,purple\n,\nBeta,applied\n")
     with pytest.warns(LoadWarning, match="3 rows read, 2 loaded, 1 rejected"):
         load_log(path)
+
+
+def test_open_document_spreadsheet(tmp_path):
+    path = tmp_path / "log.ods"
+    pd.DataFrame({"Company": ["Acme"], "Date contacted": [pd.Timestamp("2024-03-01")],
+                  "Responded": ["yes"]}).to_excel(path, engine="odf", index=False)
+    log, report = load(path)
+    assert (log.loc[0, "company"], log.loc[0, "contacted_on"]) == ("Acme",
+                                                                  pd.Timestamp("2024-03-01"))
+    assert log.loc[0, "responded"] == True and log.loc[0, "source_sheet"] == "Sheet1"
+
+
+def test_tab_separated_text_saved_as_xls(tmp_path):
+    # web systems often export tab-separated text with an .xls name
+    path = write_csv(tmp_path / "export.xls", "Company\tStatus\nAcme\tApplied\n")
+    log, _ = load(path)
+    assert (log.loc[0, "company"], log.loc[0, "status_raw"]) == ("Acme", "Applied")
