@@ -253,8 +253,9 @@ def _classify_rows(cells: pd.DataFrame, header: list[object], plan: SheetPlan,
     out.reject(np.flatnonzero(repeated), "repeated header")
     keep &= ~repeated
 
-    first_text = cells.bfill(axis=1).iloc[:, 0].to_numpy() if len(cells.columns) else None
-    if first_text is not None:
+    if len(cells.columns):
+        grid = cells.to_numpy(dtype=object)
+        first_text = grid[np.arange(n), filled.argmax(axis=1)]  # first non-empty cell of a row
         is_total = map_unique(first_text, lambda v: bool(_TOTALS.match(str(v))))
         is_total = np.asarray([bool(x) for x in is_total]) & keep & (counts >= 2)
         is_total &= _others_numeric(cells, first_text)
