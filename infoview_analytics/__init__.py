@@ -3,7 +3,15 @@
 >>> from infoview_analytics import load_log
 """
 
-from .errors import InfoviewError, LoadWarning, MappingError, NoLogFoundError, UnreadableFileError
+from .errors import (
+    InfoviewError,
+    LoadWarning,
+    MappingError,
+    NoLogFoundError,
+    ResourceLimitError,
+    SmallSampleWarning,
+    UnreadableFileError,
+)
 from .load import LoadReport, load_log, load_log_with_report
 from .schema import ACTIVITIES, CHANNELS, COLUMNS, OUTCOMES, STAGES, empty_log
 
@@ -21,6 +29,8 @@ __all__ = [
     "UnreadableFileError",
     "NoLogFoundError",
     "MappingError",
+    "ResourceLimitError",
     "LoadWarning",
+    "SmallSampleWarning",
 ]
 __version__ = "0.1.0"

@@ -174,7 +174,7 @@ def summarise(log: pd.DataFrame, report: LoadReport) -> dict:
         "applications": int((log["activity"] == "application").sum()),
         "seekers": int(log["seeker"].nunique()),
         "date_range": [str(dates.min().date()), str(dates.max().date())] if len(dates) else None,
-        "funnel": dict(zip(f["stage"], f["leads"].astype(int), strict=True)),
+        "funnel": dict(zip(f["stage"], f["count"].astype(int), strict=True)),
         "by_channel": channels.to_dict(orient="records"),
         "rows_read": report.rows_read,
         "rows_rejected": report.rows_rejected,

@@ -11,10 +11,12 @@ from __future__ import annotations
 __all__ = [
     "InfoviewError",
     "UnreadableFileError",
+    "ResourceLimitError",
     "NoLogFoundError",
     "MappingError",
     "ExportError",
     "LoadWarning",
+    "SmallSampleWarning",
 ]
 
 
@@ -24,6 +26,10 @@ class InfoviewError(Exception):
 
 class UnreadableFileError(InfoviewError, ValueError):
     """A file cannot be read as a spreadsheet (empty, encrypted, truncated, wrong type)."""
+
+
+class ResourceLimitError(UnreadableFileError):
+    """A file would need more memory or time than any outreach log does (zip bomb, huge sheet)."""
 
 
 class NoLogFoundError(InfoviewError, ValueError):
@@ -36,6 +42,10 @@ class MappingError(InfoviewError, ValueError):
 
 class LoadWarning(UserWarning):
     """Rows were rejected or cells could not be read; the load report has the details."""
+
+
+class SmallSampleWarning(UserWarning):
+    """A metric has groups of fewer than ten leads; their rates and intervals are rough."""
 
 
 class ExportError(InfoviewError, ValueError):

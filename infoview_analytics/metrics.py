@@ -1,31 +1,374 @@
 """Metrics: pure functions of the outreach log, each returning a tidy table.
 
-Group columns come first, then ``n`` (the denominator) and the counts.
-Nothing here draws or reads files.
+Every table has the group columns first (none when ``by=None``), then ``n``
+(the denominator), the count, the rate and its interval, and
+``small_sample`` (``n < 10``; a :class:`SmallSampleWarning` is emitted too).
+Nothing here draws or reads files, and nothing changes the log.
+
+Conventions shared by every metric (``metrics.md``):
+
+* Leads without a ``stage`` were planned, never contacted; they are left out
+  of every denominator.
+* Yes/no columns that are missing (``<NA>``, unknown) count as "not reached".
+* ``by`` is ``None`` (one overall row), a column name or a list of them.
+  Two names are computed: ``"month"`` (``contacted_on`` as ``"YYYY-MM"``) and
+  ``"followed_up"`` (``followups > 0``). Missing group values form their own
+  group, ``"unknown"`` (``"unassigned"`` for ``cohort``), so group ``n`` always
+  adds up to the overall ``n``.
+* ``as_of`` defaults to the newest date in the log (``contacted_on``,
+  ``responded_on``, ``info_interview_on``).
+* A lead's referrals are the larger of its own ``referrals`` count and the
+  number of the seeker's other leads whose ``referred_by`` names it
+  (case-insensitive).
 """
 
 from __future__ import annotations
 
+import warnings
+from collections import defaultdict, deque
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
-from .schema import STAGES
+from .benchmarks import APPLICATION_TO_OFFER, INFO_INTERVIEW_TO_OFFER, Benchmark
+from .errors import SmallSampleWarning
+from .schema import ACTIVITIES, COLUMN_NAMES, STAGES, STRING, conform
+from .stats import binomial_test, one_in, poisson_rate_interval, wilson_interval
 
-__all__ = ["funnel", "response_counts"]
+__all__ = [
+    "SMALL_SAMPLE",
+    "SmallSampleWarning",
+    "funnel",
+    "response_rates",
+    "response_counts",
+    "offer_conversion",
+    "format_one_in",
+    "referral_yield",
+    "referred_vs_cold",
+    "referral_chains",
+    "referral_edges",
+    "time_to_response",
+    "median_response_days",
+    "weekly_activity",
+    "stalled_seekers",
+    "per_seeker",
+    "cohort_outcomes",
+    "followups_due",
+]
+
+#: Groups with fewer leads than this are flagged ``small_sample``.
+SMALL_SAMPLE = 10
+
+By = str | Sequence[str] | None
+DateLike = str | pd.Timestamp | Any
+
+_CLOSED_OUTCOMES = ("declined", "rejected", "withdrawn", "offer")
 
 
-def contacted(log: pd.DataFrame) -> pd.Series:
+# ---------------------------------------------------------------------------
+# Shared helpers.
+# ---------------------------------------------------------------------------
+def _canonical(log: pd.DataFrame) -> pd.DataFrame:
+    """The log with every canonical column (added all-missing if absent), index 0..n-1."""
+    if any(c not in log.columns for c in COLUMN_NAMES):
+        log = conform(log)
+    return log.reset_index(drop=True)
+
+
+def _keys(by: By) -> list[str]:
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    return list(by)
+
+
+def _flag(log: pd.DataFrame, column: str) -> np.ndarray:
+    """A yes/no column as a NumPy bool array, missing as False."""
+    return np.array(log[column].astype("boolean").fillna(False), dtype=bool)
+
+
+def _contacted(log: pd.DataFrame) -> np.ndarray:
     """Leads that were actually contacted (planned / draft rows have no stage)."""
-    return log["stage"].notna()
+    return np.array(log["stage"].notna(), dtype=bool)
 
 
-def funnel(log: pd.DataFrame) -> pd.DataFrame:
+def _missing_label(key: str) -> str:
+    return "unassigned" if key == "cohort" else "unknown"
+
+
+def _group_column(log: pd.DataFrame, key: str) -> pd.Series:
+    """The values to group *log* by for *key*, missing values labelled."""
+    missing = _missing_label(key)
+    if key == "month":
+        s = log["contacted_on"].dt.strftime("%Y-%m").astype(STRING).fillna(missing)
+    elif key == "followed_up":
+        s = log["followups"].astype("Float64").fillna(0).gt(0).astype(bool)
+    elif key not in log.columns:
+        raise ValueError(
+            f"cannot group by {key!r}: the log has no such column; use a log column "
+            "(channel, industry, cohort, seeker, activity, ...), 'month' or 'followed_up'"
+        )
+    else:
+        s = log[key]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            if s.isna().any():
+                if missing not in s.cat.categories:
+                    s = s.cat.add_categories([missing])
+                s = s.fillna(missing)
+        elif pd.api.types.is_bool_dtype(s.dtype):
+            if s.isna().any():
+                s = s.astype(object).where(s.notna(), missing).astype(STRING)
+        elif pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_datetime64_any_dtype(
+            s.dtype
+        ):
+            pass  # missing numbers / dates stay a group of their own (dropna=False)
+        else:
+            s = s.astype(STRING).fillna(missing)
+    return s.rename(key).reset_index(drop=True)
+
+
+def _group_frame(log: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({k: _group_column(log, k) for k in keys}, index=log.index)
+
+
+def _tidy_keys(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    for k in keys:
+        if isinstance(table[k].dtype, pd.CategoricalDtype):
+            table[k] = table[k].cat.remove_unused_categories()
+    return table
+
+
+def _sum_by(frame: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.DataFrame:
+    """Sum *columns* of *frame* per group; one row (no key columns) when *keys* is empty."""
+    if not keys:
+        return pd.DataFrame({c: [int(frame[c].sum())] for c in columns})
+    if frame.empty:
+        table = frame[keys].iloc[:0].copy()
+        for c in columns:
+            table[c] = pd.Series([], dtype="int64")
+        return _tidy_keys(table.reset_index(drop=True), keys)
+    table = (
+        frame.groupby(keys, observed=True, sort=True, dropna=False)[columns].sum().reset_index()
+    )
+    return _tidy_keys(table.astype({c: "int64" for c in columns}), keys)
+
+
+def _ratio(count: pd.Series, n: pd.Series) -> pd.Series:
+    n = n.astype(float)
+    return (count.astype(float) / n.where(n > 0)).astype(float)
+
+
+def _add_rate(
+    table: pd.DataFrame,
+    count: str,
+    *,
+    n: str = "n",
+    alpha: float,
+    rate: str = "rate",
+    low: str = "ci_low",
+    high: str = "ci_high",
+) -> pd.DataFrame:
+    table[rate] = _ratio(table[count], table[n])
+    lo, hi = wilson_interval(table[count], table[n], alpha=alpha)
+    table[low] = lo
+    table[high] = hi
+    return table
+
+
+def _flag_small(table: pd.DataFrame, what: str, *, n: str = "n", warn: bool = True) -> pd.DataFrame:
+    table["small_sample"] = (table[n] < SMALL_SAMPLE).astype(bool)
+    if warn and table["small_sample"].any():
+        k = int(table["small_sample"].sum())
+        warnings.warn(
+            f"{what}: {k} of {len(table)} row(s) rest on fewer than {SMALL_SAMPLE} "
+            "(see the small_sample column); read their rates and intervals as rough",
+            SmallSampleWarning,
+            stacklevel=3,
+        )
+    return table
+
+
+def _timestamp(value: DateLike | None) -> pd.Timestamp:
+    return pd.NaT if value is None else pd.Timestamp(value).normalize()
+
+
+def _newest_date(log: pd.DataFrame) -> pd.Timestamp:
+    """The newest of ``contacted_on``, ``responded_on`` and ``info_interview_on`` (NaT if none)."""
+    newest = [log[c].max() for c in ("contacted_on", "responded_on", "info_interview_on")]
+    newest = [d for d in newest if pd.notna(d)]
+    return max(newest) if newest else pd.NaT
+
+
+def _as_of(log: pd.DataFrame, as_of: DateLike | None) -> pd.Timestamp:
+    return _newest_date(log) if as_of is None else _timestamp(as_of)
+
+
+def _days(delta: pd.Series) -> np.ndarray:
+    """Whole days of a timedelta Series as floats (NaN for NaT)."""
+    return (delta / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
+
+
+def _lookup(keys: pd.Series, values: pd.Series, dtype: object) -> pd.Series:
+    """``values[key]`` for each of *keys* (missing where absent), as *dtype*."""
+    if keys.empty or values.empty:
+        return pd.Series(pd.NaT if dtype == "datetime64[ns]" else np.nan, index=keys.index,
+                         dtype=dtype)
+    found = values.reindex(list(keys.astype(object)))
+    return pd.Series(found.to_numpy(), index=keys.index).astype(dtype)
+
+
+def _name_key(values: pd.Series) -> pd.Series:
+    """Names compared the way people write them: trimmed, one space, case-insensitive."""
+    s = values.astype(STRING).str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
+    return s.where(s != "", pd.NA)
+
+
+def _seeker_key(log: pd.DataFrame) -> pd.Series:
+    return _group_column(log, "seeker")
+
+
+# ---------------------------------------------------------------------------
+# Referral graph: who introduced the seeker to whom.
+# ---------------------------------------------------------------------------
+class _Graph:
+    """Leads linked by ``referred_by``, per seeker, at the level of contacts.
+
+    A node is a contact of one seeker (matched case-insensitively); a lead
+    without a contact is a node of its own that can be referred but cannot
+    refer. ``children[node]`` lists the rows whose ``referred_by`` names it.
+    """
+
+    def __init__(self, log: pd.DataFrame, rows: np.ndarray):
+        self.rows = rows  # positions of the leads considered
+        seeker = _seeker_key(log).astype(str).to_numpy()
+        contact = _name_key(log["contact"]).to_numpy(dtype=object, na_value=None)
+        referrer = _name_key(log["referred_by"]).to_numpy(dtype=object, na_value=None)
+        self.node_of: dict[int, Hashable] = {}
+        self.rows_of: dict[Hashable, list[int]] = defaultdict(list)
+        for i in rows:
+            node = (seeker[i], "c", contact[i]) if contact[i] is not None else (seeker[i], "r", i)
+            self.node_of[i] = node
+            self.rows_of[node].append(i)
+        self.children: dict[Hashable, list[int]] = defaultdict(list)
+        for i in rows:
+            ref = referrer[i]
+            if ref is None or ref == contact[i]:
+                continue
+            parent = (seeker[i], "c", ref)
+            if parent in self.rows_of:
+                self.children[parent].append(i)
+
+    def descendants(self, node: Hashable) -> list[int]:
+        """Rows downstream of *node* (any number of introductions), cycles guarded."""
+        seen = {node}
+        out: list[int] = []
+        queue = deque([node])
+        while queue:
+            for j in self.children.get(queue.popleft(), ()):
+                out.append(j)
+                child = self.node_of[j]
+                if child not in seen:
+                    seen.add(child)
+                    queue.append(child)
+        return out
+
+
+def _downstream_offer(log: pd.DataFrame) -> np.ndarray:
+    """Per row: the lead, or a lead any number of introductions after it, got an offer."""
+    offer = _flag(log, "offer")
+    result = offer.copy()
+    rows = np.flatnonzero(_contacted(log))
+    graph = _Graph(log, rows)
+    cache: dict[Hashable, bool] = {}
+    for i in rows:
+        if result[i]:
+            continue
+        node = graph.node_of[i]
+        if node not in graph.children:
+            continue
+        if node not in cache:
+            cache[node] = bool(offer[graph.descendants(node)].any())
+        result[i] = cache[node]
+    return result
+
+
+def _nearest_interview_offer(log: pd.DataFrame) -> np.ndarray:
+    """Per row: an interview credited with an offer, each offer credited to one interview.
+
+    The offer's own lead if it held an informational interview, else the
+    nearest interview up its chain of referrers (the referrer's earliest
+    interview lead); offers with no interview upstream are credited to none.
+    """
+    rows = np.flatnonzero(_contacted(log))
+    graph = _Graph(log, rows)
+    interview = _flag(log, "info_interview")
+    offer = _flag(log, "offer")
+    referrer = _name_key(log["referred_by"]).to_numpy(dtype=object, na_value=None)
+    contact = _name_key(log["contact"]).to_numpy(dtype=object, na_value=None)
+    day = log["contacted_on"]
+    credited = np.zeros(len(log), dtype=bool)
+    for j in rows:
+        if not offer[j]:
+            continue
+        i, seen = j, set()
+        while i is not None and graph.node_of[i] not in seen:
+            if interview[i]:
+                credited[i] = True
+                break
+            seen.add(graph.node_of[i])
+            ref = referrer[i]
+            parent = (graph.node_of[i][0], "c", ref)
+            if ref is None or ref == contact[i] or parent not in graph.rows_of:
+                break
+            up = graph.rows_of[parent]
+            held = [r for r in up if interview[r]] or up
+            i = min(held, key=lambda r: (pd.isna(day[r]), day[r] if pd.notna(day[r]) else 0, r))
+    return credited
+
+
+def _effective_referrals(log: pd.DataFrame) -> np.ndarray:
+    """Per row: max(own ``referrals``, leads of the seeker whose ``referred_by`` names it)."""
+    own = log["referrals"].astype("Float64").fillna(0).to_numpy(dtype=float)
+    graph = _Graph(log, np.arange(len(log)))
+    named = np.array(
+        [len(graph.children.get(graph.node_of[i], ())) for i in range(len(log))], dtype=float
+    )
+    return np.maximum(own, named).astype(int) if len(log) else np.zeros(0, dtype=int)
+
+
+# ---------------------------------------------------------------------------
+# Funnel and response rates.
+# ---------------------------------------------------------------------------
+def funnel(log: pd.DataFrame, *, by: By = None, alpha: float = 0.05) -> pd.DataFrame:
     """Leads that reached at least each stage, in funnel order.
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        A canonical outreach log (:func:`~infoview_analytics.load.load_log`).
+    by : str, list of str or None
+        Group columns (see the module notes); ``None`` for the whole log.
+    alpha : float
+        1 - confidence level of the Wilson intervals.
 
     Returns
     -------
     pandas.DataFrame
-        ``stage``, ``leads`` (reached at least this stage), ``of_previous``
-        (share of the stage above) and ``of_contacted``.
+        One row per group and stage: ``[by...]``, ``stage`` (ordered
+        categorical, the six :data:`~infoview_analytics.schema.STAGES` in
+        order), ``n`` (contacted leads in the group), ``count`` (leads whose
+        furthest stage is this one or later), ``rate`` (``count / n``),
+        ``ci_low``, ``ci_high`` (Wilson), ``step_rate`` (``count`` over the
+        count of the stage above; NaN for ``contacted``), ``small_sample``.
+        Counts never increase down the funnel. Stages follow the schema's
+        order, so a lead with a job interview also counts as ``referred``.
+
+    References
+    ----------
+    .. [1] Wilson, E. B. (1927), see :func:`~infoview_analytics.stats.wilson_interval`.
 
     Examples
     --------
@@ -34,28 +377,135 @@ def funnel(log: pd.DataFrame) -> pd.DataFrame:
     >>> f = funnel(load_log(SAMPLE_SEEKER_FILE))
     >>> f["stage"].tolist()[:3]
     ['contacted', 'responded', 'info_interview']
-    >>> bool(f["leads"].is_monotonic_decreasing)
+    >>> bool(f["count"].is_monotonic_decreasing)
     True
     """
-    codes = log["stage"].cat.codes.to_numpy()
-    counts = [int((codes >= i).sum()) for i in range(len(STAGES))]
-    table = pd.DataFrame({"stage": list(STAGES), "leads": counts})
-    previous = table["leads"].shift(1, fill_value=counts[0] if counts else 0)
-    table["of_previous"] = (table["leads"] / previous.where(previous > 0)).astype("Float64")
-    table["of_contacted"] = (table["leads"] / (counts[0] or float("nan"))).astype("Float64")
-    return table
+    log = _canonical(log)
+    keys = _keys(by)
+    c = _contacted(log)
+    frame = _group_frame(log, keys)[c].reset_index(drop=True)
+    codes = log["stage"].cat.codes.to_numpy()[c]
+    for i, stage in enumerate(STAGES):
+        frame[stage] = (codes >= i).astype(int)
+    wide = _sum_by(frame, keys, list(STAGES))
+    parts = []
+    for i, stage in enumerate(STAGES):
+        part = wide[keys].copy()
+        part["stage"] = stage
+        part["n"] = wide["contacted"].to_numpy()
+        part["count"] = wide[stage].to_numpy()
+        above = wide[STAGES[i - 1]] if i else pd.Series(np.nan, index=wide.index)
+        part["step_rate"] = _ratio(wide[stage], above) if i else above.astype(float)
+        part["_group"] = np.arange(len(wide))
+        part["_stage"] = i
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True).sort_values(["_group", "_stage"], kind="stable")
+    table = table.drop(columns=["_group", "_stage"]).reset_index(drop=True)
+    table["stage"] = pd.Categorical(table["stage"], categories=STAGES, ordered=True)
+    table = table.astype({"n": "int64", "count": "int64"})
+    _add_rate(table, "count", alpha=alpha)
+    table = table[[*keys, "stage", "n", "count", "rate", "ci_low", "ci_high", "step_rate"]]
+    return _flag_small(table, "funnel")
+
+
+def response_rates(
+    log: pd.DataFrame,
+    *,
+    by: By = "channel",
+    as_of: DateLike | None = None,
+    min_age_days: int = 14,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Share of contacted leads that replied, counting only leads old enough to judge.
+
+    A lead contacted fewer than *min_age_days* days before *as_of* has not had
+    time to answer: it is reported as ``pending``, never as "no response",
+    and is left out of ``n`` whether or not it has replied yet (counting the
+    early replies but not the early silences would inflate the rate).
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        A canonical outreach log.
+    by : str, list of str or None
+        Group columns; default ``"channel"``. ``"month"`` and
+        ``"followed_up"`` are computed (see the module notes).
+    as_of : date-like, optional
+        The day the log is judged at; default the newest date in the log.
+        Leads contacted after it are left out, replies after it do not count.
+    min_age_days : int
+        Days a lead needs to be judged (default 14).
+    alpha : float
+        1 - confidence level of the Wilson intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``[by...]``, ``n`` (contacted leads old enough to judge; leads without
+        a date count as old enough), ``responded``, ``rate``, ``ci_low``,
+        ``ci_high`` (Wilson), ``pending`` (contacted leads too recent to
+        judge), ``small_sample``.
+
+    References
+    ----------
+    .. [1] Wilson, E. B. (1927), see :func:`~infoview_analytics.stats.wilson_interval`.
+
+    Examples
+    --------
+    >>> from infoview_analytics.load import load_log
+    >>> from infoview_analytics.sample import SAMPLE_SEEKER_FILE
+    >>> r = response_rates(load_log(SAMPLE_SEEKER_FILE), by=None)
+    >>> list(r.columns)
+    ['n', 'responded', 'rate', 'ci_low', 'ci_high', 'pending', 'small_sample']
+    >>> bool(r.loc[0, "ci_low"] <= r.loc[0, "rate"] <= r.loc[0, "ci_high"])
+    True
+    """
+    log = _canonical(log)
+    keys = _keys(by)
+    day = _as_of(log, as_of)
+    contacted_on = log["contacted_on"]
+    c = _contacted(log)
+    if pd.notna(day):
+        c = c & ~(contacted_on > day).to_numpy()
+        age = _days(day - contacted_on)
+        old = np.isnan(age) | (age >= min_age_days)
+        answered_by_then = ~(log["responded_on"] > day).to_numpy()
+    else:
+        old = np.ones(len(log), dtype=bool)
+        answered_by_then = np.ones(len(log), dtype=bool)
+    responded = (_flag(log, "responded") | log["responded_on"].notna().to_numpy())
+    responded = responded & answered_by_then
+    frame = _group_frame(log, keys)
+    frame["n"] = old.astype(int)
+    frame["responded"] = (responded & old).astype(int)
+    frame["pending"] = (~old).astype(int)
+    table = _sum_by(frame[c].reset_index(drop=True), keys, ["n", "responded", "pending"])
+    _add_rate(table, "responded", alpha=alpha)
+    table = table[[*keys, "n", "responded", "rate", "ci_low", "ci_high", "pending"]]
+    return _flag_small(table, "response_rates")
 
 
 def response_counts(log: pd.DataFrame, by: str = "channel") -> pd.DataFrame:
-    """Contacted leads and how many responded, per group.
+    """Contacted leads and how many responded, per group (no age rule, no intervals).
+
+    The headline count of the ``infoview summary`` command; for rates use
+    :func:`response_rates`.
 
     Returns
     -------
     pandas.DataFrame
         ``<by>``, ``n`` (contacted leads), ``responded``; groups with no
-        contacted lead are left out.
+        contacted lead, and leads with no value in *by*, are left out.
+
+    Examples
+    --------
+    >>> from infoview_analytics.load import load_log
+    >>> from infoview_analytics.sample import SAMPLE_SEEKER_FILE
+    >>> list(response_counts(load_log(SAMPLE_SEEKER_FILE)).columns)
+    ['channel', 'n', 'responded']
     """
-    sub = log.loc[contacted(log), [by, "responded"]]
+    log = _canonical(log)
+    sub = log.loc[_contacted(log), [by, "responded"]]
     table = (
         sub.assign(responded=sub["responded"].fillna(False).astype(bool))
         .groupby(by, observed=True, sort=True)["responded"]
@@ -63,3 +513,859 @@ def response_counts(log: pd.DataFrame, by: str = "channel") -> pd.DataFrame:
         .reset_index()
     )
     return table.astype({"n": int, "responded": int})
+
+
+# ---------------------------------------------------------------------------
+# Offers against a benchmark.
+# ---------------------------------------------------------------------------
+def _benchmark(activity: str, benchmark: Benchmark | float | None) -> tuple[float, str]:
+    if benchmark is None:
+        benchmark = INFO_INTERVIEW_TO_OFFER if activity == "networking" else APPLICATION_TO_OFFER
+    if isinstance(benchmark, Benchmark):
+        return float(benchmark.rate), benchmark.label
+    rate = float(benchmark)
+    if not 0 < rate <= 1:
+        raise ValueError(f"benchmark must be a rate between 0 and 1, not {benchmark!r}")
+    return rate, f"1 in {1 / rate:,.0f}"
+
+
+_CREDIT = ("chain", "nearest")
+
+
+def _offer_units(
+    log: pd.DataFrame, activity: str, credit: str = "nearest"
+) -> tuple[np.ndarray, np.ndarray]:
+    """(leads counted in ``n``, those that converted) for *activity*."""
+    if credit not in _CREDIT:
+        raise ValueError(f"credit must be one of {_CREDIT}, not {credit!r}")
+    c = _contacted(log)
+    if activity == "networking":
+        converted = _downstream_offer(log) if credit == "chain" else _nearest_interview_offer(log)
+        return c & _flag(log, "info_interview"), converted
+    return c & (log["activity"] == "application").to_numpy(dtype=bool, na_value=False), _flag(
+        log, "offer"
+    )
+
+
+def offer_conversion(
+    log: pd.DataFrame,
+    *,
+    activity: str = "networking",
+    by: By = None,
+    alpha: float = 0.05,
+    benchmark: Benchmark | float | None = None,
+    credit: str = "nearest",
+) -> pd.DataFrame:
+    """Offers per informational interview (or per application), against a benchmark.
+
+    For ``activity="networking"`` the unit is an informational interview
+    held. Offers are traced back through ``referred_by`` introductions (an
+    offer three introductions after an interview still counts). By default
+    (``credit="nearest"``) each offer is credited to one interview only: its
+    own lead's, else the nearest one up the chain of referrers, so
+    ``offers`` never exceeds the offers in the log and the rate reads like
+    the benchmark's "offers per interview". With ``credit="chain"`` an
+    interview *converts* when any lead downstream of it got an offer, so one
+    offer credits every interview on its chain - useful to ask "which
+    conversations led somewhere", but it runs higher than the benchmark's
+    definition. Offers not downstream of any interview are not counted
+    here. For
+    ``activity="application"`` the unit is an application sent (a contacted
+    application lead) and it converts when it got an offer.
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        A canonical outreach log.
+    activity : {"networking", "application"}
+        Which conversion to measure.
+    by : str, list of str or None
+        Group columns; ``None`` for one overall row.
+    alpha : float
+        1 - confidence level of the Wilson intervals.
+    benchmark : Benchmark, float or None
+        Rate to compare against; default :data:`~infoview_analytics.benchmarks.
+        INFO_INTERVIEW_TO_OFFER` (1 in 12) for networking and
+        :data:`~infoview_analytics.benchmarks.APPLICATION_TO_OFFER` (1 in 200)
+        for applications.
+    credit : {"chain", "nearest"}
+        How networking offers are credited to interviews (see above).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``[by...]``, ``activity``, ``n`` (interviews held / applications
+        sent), ``offers`` (units that converted), ``rate``, ``ci_low``,
+        ``ci_high`` (Wilson), ``one_in`` (``1 / rate``, inf with no offers),
+        ``one_in_low`` (``1 / ci_high``), ``one_in_high`` (``1 / ci_low``, inf
+        when ``ci_low`` is 0), ``benchmark`` (its rate), ``benchmark_label``
+        (``"1 in 12"``), ``expected_offers`` (``n * benchmark``), ``ratio``
+        (``rate / benchmark``), ``p_value`` (exact two-sided binomial test of
+        ``offers`` in ``n`` against the benchmark), ``small_sample``.
+
+    References
+    ----------
+    .. [1] Wilson, E. B. (1927); Clopper & Pearson (1934) / R ``binom.test``;
+       see :mod:`infoview_analytics.stats`.
+    .. [2] Hansen, K. *A Foot in the Door* (the 1-in-12 and 1-in-200 figures);
+       see :mod:`infoview_analytics.benchmarks` for their strength.
+
+    Examples
+    --------
+    >>> from infoview_analytics.load import load_log
+    >>> from infoview_analytics.sample import SAMPLE_SEEKER_FILE
+    >>> o = offer_conversion(load_log(SAMPLE_SEEKER_FILE))
+    >>> o.loc[0, ["activity", "benchmark_label"]].tolist()
+    ['networking', '1 in 12']
+    """
+    if activity not in ACTIVITIES:
+        raise ValueError(f"activity must be one of {ACTIVITIES}, not {activity!r}")
+    log = _canonical(log)
+    keys = _keys(by)
+    rate, label = _benchmark(activity, benchmark)
+    unit, converted = _offer_units(log, activity, credit)
+    frame = _group_frame(log, keys)
+    frame["n"] = 1
+    frame["offers"] = converted.astype(int)
+    table = _sum_by(frame[unit].reset_index(drop=True), keys, ["n", "offers"])
+    table.insert(len(keys), "activity", activity)
+    _add_rate(table, "offers", alpha=alpha)
+    table["one_in"] = one_in(table["rate"])
+    table["one_in_low"] = one_in(table["ci_high"])
+    table["one_in_high"] = one_in(table["ci_low"])
+    table["benchmark"] = rate
+    table["benchmark_label"] = label
+    table["expected_offers"] = table["n"] * rate
+    table["ratio"] = table["rate"] / rate
+    table["p_value"] = binomial_test(table["offers"], table["n"], rate)
+    return _flag_small(table, "offer_conversion")
+
+
+def _fmt_one_in(value: float) -> str:
+    if not np.isfinite(value):
+        return "never"
+    return f"1 in {value:,.1f}" if value < 2 else f"1 in {value:,.0f}"
+
+
+def format_one_in(row: pd.Series | dict) -> str:
+    """A row of :func:`offer_conversion` as words: "1 in 7 (plausible range 1 in 4 to 1 in 16)".
+
+    With no offers the observed rate has no "1 in N"; the range still says
+    how rare conversion could plausibly be.
+
+    Examples
+    --------
+    >>> format_one_in({"n": 14, "offers": 2, "one_in": 7.0, "one_in_low": 4.2,
+    ...                "one_in_high": 16.4})
+    '1 in 7 (plausible range 1 in 4 to 1 in 16)'
+    >>> format_one_in({"n": 10, "offers": 0, "one_in": float("inf"), "one_in_low": 3.6,
+    ...                "one_in_high": float("inf")})
+    'no offers in 10 (plausible range: 1 in 4 or rarer)'
+    """
+    n = row["n"]
+    if not n or pd.isna(n):
+        return "no data"
+    low, high = _fmt_one_in(row["one_in_low"]), _fmt_one_in(row["one_in_high"])
+    if not row["offers"]:
+        return f"no offers in {int(n)} (plausible range: {low} or rarer)"
+    return f"{_fmt_one_in(row['one_in'])} (plausible range {low} to {high})"
+
+
+# ---------------------------------------------------------------------------
+# Referrals.
+# ---------------------------------------------------------------------------
+def referral_yield(log: pd.DataFrame, *, by: By = "industry", alpha: float = 0.05) -> pd.DataFrame:
+    """Referrals per informational interview, and the share of interviews giving any.
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        A canonical outreach log; works without industries (one ``"unknown"``
+        group) and without referral counts (then only ``referred_by`` links
+        count).
+    by : str, list of str or None
+        Group columns; default ``"industry"``.
+    alpha : float
+        1 - confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``[by...]``, ``n`` (informational interviews held), ``referrals``
+        (their referrals, summed), ``per_interview`` (mean), ``ci_low``,
+        ``ci_high`` (exact Poisson interval for the mean), ``with_referral``
+        (interviews with at least one referral), ``share_with_referral``,
+        ``share_ci_low``, ``share_ci_high`` (Wilson), ``small_sample``.
+
+    References
+    ----------
+    .. [1] Garwood, F. (1936), see
+       :func:`~infoview_analytics.stats.poisson_rate_interval`.
+    .. [2] Wilson, E. B. (1927), see :func:`~infoview_analytics.stats.wilson_interval`.
+
+    Examples
+    --------
+    >>> from infoview_analytics.load import load_log
+    >>> from infoview_analytics.sample import SAMPLE_SEEKER_FILE
+    >>> y = referral_yield(load_log(SAMPLE_SEEKER_FILE), by=None)
+    >>> bool(y.loc[0, "ci_low"] <= y.loc[0, "per_interview"] <= y.loc[0, "ci_high"])
+    True
+    """
+    log = _canonical(log)
+    keys = _keys(by)
+    unit = _contacted(log) & _flag(log, "info_interview")
+    referrals = _effective_referrals(log)
+    frame = _group_frame(log, keys)
+    frame["n"] = 1
+    frame["referrals"] = referrals
+    frame["with_referral"] = (referrals > 0).astype(int)
+    table = _sum_by(frame[unit].reset_index(drop=True), keys, ["n", "referrals", "with_referral"])
+    table["per_interview"] = _ratio(table["referrals"], table["n"])
+    low, high = poisson_rate_interval(table["referrals"], table["n"], alpha=alpha)
+    table["ci_low"], table["ci_high"] = low, high
+    _add_rate(table, "with_referral", alpha=alpha, rate="share_with_referral",
+              low="share_ci_low", high="share_ci_high")
+    table = table[[*keys, "n", "referrals", "per_interview", "ci_low", "ci_high",
+                   "with_referral", "share_with_referral", "share_ci_low", "share_ci_high"]]
+    return _flag_small(table, "referral_yield")
+
+
+def referred_vs_cold(log: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
+    """How referred networking leads fared against cold ones.
+
+    A networking lead is *referred* when ``referred_by`` names someone or the
+    channel is ``warm_intro``; otherwise it is *cold*. The comparison is
+    observational: referred leads differ in more than the introduction.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Two rows, ``lead_type`` ``"referred"`` then ``"cold"``: ``n``
+        (contacted networking leads), ``responded``, ``rate``, ``ci_low``,
+        ``ci_high`` (Wilson, response), ``info_interviews``,
+        ``info_interview_rate``, ``job_interviews``, ``job_interview_rate``
+        (shares of ``n``), ``small_sample``.
+
+    References
+    ----------
+    .. [1] Wilson, E. B. (1927), see :func:`~infoview_analytics.stats.wilson_interval`.
+
+    Examples
+    --------
+    >>> from infoview_analytics.load import load_log
+    >>> from infoview_analytics.sample import SAMPLE_SEEKER_FILE
+    >>> referred_vs_cold(load_log(SAMPLE_SEEKER_FILE))["lead_type"].tolist()
+    ['referred', 'cold']
+    """
+    log = _canonical(log)
+    networking = (log["activity"] == "networking").to_numpy(dtype=bool, na_value=False)
+    unit = _contacted(log) & networking
+    referred = log["referred_by"].notna().to_numpy() | (log["channel"] == "warm_intro").to_numpy(
+        dtype=bool, na_value=False
+    )
+    counts = {"n": np.ones(len(log), dtype=int),
+              "responded": _flag(log, "responded"),
+              "info_interviews": _flag(log, "info_interview"),
+              "job_interviews": _flag(log, "job_interview")}
+    rows = []
+    for lead_type, mask in (("referred", unit & referred), ("cold", unit & ~referred)):
+        rows.append({"lead_type": lead_type, **{k: int(v[mask].sum()) for k, v in counts.items()}})
+    table = pd.DataFrame(rows)
+    _add_rate(table, "responded", alpha=alpha)
+    table["info_interview_rate"] = _ratio(table["info_interviews"], table["n"])
+    table["job_interview_rate"] = _ratio(table["job_interviews"], table["n"])
+    table = table[["lead_type", "n", "responded", "rate", "ci_low", "ci_high", "info_interviews",
+                   "info_interview_rate", "job_interviews", "job_interview_rate"]]
+    return _flag_small(table, "referred_vs_cold")
+
+
+def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The referral forest of the contacted leads: (chains table, edges table)."""
+    chain_cols = ["seeker", "chain_id", "root", "leads", "depth", "responded",
+                  "info_interviews", "job_interviews", "offers"]
+    edge_cols = ["seeker", "chain_id", "from_contact", "to_contact", "depth"]
+    rows = np.flatnonzero(_contacted(log))
+    graph = _Graph(log, rows)
+    contact = log["contact"].astype(STRING)
+    company = log["company"].astype(STRING)
+    day = log["contacted_on"].to_numpy(dtype="datetime64[ns]").astype("int64")
+    never = np.iinfo("int64").max
+    day = np.where(log["contacted_on"].isna().to_numpy(), never, day)
+
+    def first_row(node: Hashable) -> int:
+        """The node's earliest lead (then by spelling), for its date and display name."""
+        return min(graph.rows_of[node], key=lambda i: (day[i], str(contact[i]), i))
+
+    def label(node: Hashable) -> str:
+        i = first_row(node)
+        if pd.notna(contact[i]):
+            return str(contact[i])
+        return f"(lead at {company[i]})" if pd.notna(company[i]) else "(unnamed lead)"
+
+    # One parent per node: the referrer named by its leads (alphabetically first if several).
+    parent: dict[Hashable, Hashable | None] = {node: None for node in graph.rows_of}
+    for p, kids in graph.children.items():
+        for j in kids:
+            node = graph.node_of[j]
+            if node != p and (parent[node] is None or p < parent[node]):
+                parent[node] = p
+    # Break cycles (A referred by B referred by A): the earliest contact in a cycle becomes a root.
+    done: set[Hashable] = set()
+    for start in sorted(parent, key=str):
+        path: list[Hashable] = []
+        on_path: dict[Hashable, int] = {}
+        node = start
+        while node is not None and node not in done:
+            if node in on_path:
+                cycle = path[on_path[node]:]
+                root = min(cycle, key=lambda x: (day[first_row(x)], str(x)))
+                parent[root] = None
+                break
+            on_path[node] = len(path)
+            path.append(node)
+            node = parent[node]
+        done.update(path)
+    kids: dict[Hashable, list[Hashable]] = defaultdict(list)
+    for node, p in parent.items():
+        if p is not None:
+            kids[p].append(node)
+    roots = sorted(
+        (n for n, p in parent.items() if p is None and kids.get(n)),
+        key=lambda n: (n[0], day[first_row(n)], label(n).casefold(), str(n)),
+    )
+    responded = _flag(log, "responded")
+    info = _flag(log, "info_interview")
+    job = _flag(log, "job_interview")
+    offer = _flag(log, "offer")
+    chain_rows, edge_rows = [], []
+    for chain_id, root in enumerate(roots, start=1):
+        depth_of = {root: 0}
+        queue = deque([root])
+        while queue:
+            node = queue.popleft()
+            for child in sorted(kids.get(node, ()), key=lambda n: (label(n).casefold(), str(n))):
+                if child in depth_of:
+                    continue
+                depth_of[child] = depth_of[node] + 1
+                edge_rows.append({"seeker": root[0], "chain_id": chain_id,
+                                  "from_contact": label(node), "to_contact": label(child),
+                                  "depth": depth_of[child]})
+                queue.append(child)
+        members = [i for node in depth_of for i in graph.rows_of[node]]
+        chain_rows.append({"seeker": root[0], "chain_id": chain_id, "root": label(root),
+                           "leads": len(members), "depth": max(depth_of.values()),
+                           "responded": int(responded[members].sum()),
+                           "info_interviews": int(info[members].sum()),
+                           "job_interviews": int(job[members].sum()),
+                           "offers": int(offer[members].sum())})
+    chains = pd.DataFrame(chain_rows, columns=chain_cols)
+    edges = pd.DataFrame(edge_rows, columns=edge_cols)
+    types = {"seeker": STRING, "chain_id": "int64", "root": STRING, "leads": "int64",
+             "depth": "int64", "responded": "int64", "info_interviews": "int64",
+             "job_interviews": "int64", "offers": "int64", "from_contact": STRING,
+             "to_contact": STRING}
+    chains = chains.astype({c: t for c, t in types.items() if c in chains})
+    edges = edges.astype({c: t for c, t in types.items() if c in edges})
+    return chains, edges
+
+
+def referral_chains(log: pd.DataFrame) -> pd.DataFrame:
+    """Referral chains: who led to whom, walked through ``referred_by``.
+
+    A chain starts at a *root*: a contacted lead whom nobody in the log
+    referred, with at least one lead downstream. Contacts are matched
+    case-insensitively within a seeker; a contact logged twice is one person.
+    Cycles (A referred by B, B by A) are broken at the earliest contact.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per chain, ordered by seeker then the root's contact date:
+        ``seeker``, ``chain_id`` (1, 2, ...), ``root`` (the root contact),
+        ``leads`` (leads in the chain, root included), ``depth`` (longest run
+        of introductions from the root), ``responded``, ``info_interviews``,
+        ``job_interviews``, ``offers`` (leads of the chain that reached each).
+
+    Examples
+    --------
+    >>> from infoview_analytics.load import load_log
+    >>> from infoview_analytics.sample import SAMPLE_SEEKER_FILE
+    >>> chains = referral_chains(load_log(SAMPLE_SEEKER_FILE))
+    >>> bool((chains["leads"] >= 2).all() and (chains["depth"] >= 1).all())
+    True
+    """
+    return _chains(_canonical(log))[0]
+
+
+def referral_edges(log: pd.DataFrame) -> pd.DataFrame:
+    """The introductions of :func:`referral_chains`, one row per link, for drawing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``seeker``, ``chain_id``, ``from_contact``, ``to_contact``, ``depth``
+        (introductions from the chain's root to ``to_contact``; 1 for the
+        root's own referrals). A referred lead without a contact name is
+        shown as ``"(lead at <company>)"``.
+
+    Examples
+    --------
+    >>> from infoview_analytics.load import load_log
+    >>> from infoview_analytics.sample import SAMPLE_SEEKER_FILE
+    >>> list(referral_edges(load_log(SAMPLE_SEEKER_FILE)).columns)
+    ['seeker', 'chain_id', 'from_contact', 'to_contact', 'depth']
+    """
+    return _chains(_canonical(log))[1]
+
+
+# ---------------------------------------------------------------------------
+# Time to response (Kaplan-Meier).
+# ---------------------------------------------------------------------------
+def _km_frame(log: pd.DataFrame, keys: list[str], as_of: DateLike | None) -> pd.DataFrame:
+    """Per contacted, dated lead: group keys, ``days``, ``event``, ``no_date``."""
+    day = _as_of(log, as_of)
+    contacted_on = log["contacted_on"]
+    use = _contacted(log) & contacted_on.notna().to_numpy()
+    if pd.notna(day):
+        use = use & ~(contacted_on > day).to_numpy()
+    responded_on = log["responded_on"]
+    replied = _flag(log, "responded") | responded_on.notna().to_numpy()
+    no_date = replied & responded_on.isna().to_numpy()
+    event = responded_on.notna().to_numpy()
+    if pd.notna(day):
+        event = event & ~(responded_on > day).to_numpy()
+    waited = _days(responded_on - contacted_on)
+    censor = _days(day - contacted_on) if pd.notna(day) else np.full(len(log), np.nan)
+    frame = _group_frame(log, keys)
+    frame["days"] = np.clip(np.where(event, waited, censor), 0, None)
+    frame["event"] = event
+    frame["no_date"] = no_date
+    return frame[use].reset_index(drop=True)
+
+
+def _km_table(days: np.ndarray, event: np.ndarray) -> pd.DataFrame:
+    """Kaplan-Meier product-limit steps of (days, event) observations."""
+    times = np.unique(days)
+    events = np.array([int((event & (days == t)).sum()) for t in times], dtype=int)
+    censored = np.array([int((~event & (days == t)).sum()) for t in times], dtype=int)
+    at_risk = np.array([int((days >= t).sum()) for t in times], dtype=int)
+    survival = np.cumprod(1 - events / np.maximum(at_risk, 1)) if len(times) else np.zeros(0)
+    return pd.DataFrame({"days": times.astype(int), "at_risk": at_risk, "events": events,
+                         "censored": censored, "survival": survival.astype(float)})
+
+
+def _km_groups(frame: pd.DataFrame, keys: list[str]):
+    if not keys:
+        yield {}, frame
+        return
+    if frame.empty:
+        return
+    for values, part in frame.groupby(keys, observed=True, sort=True, dropna=False):
+        yield dict(zip(keys, values, strict=True)), part
+
+
+def time_to_response(
+    log: pd.DataFrame, *, by: By = "channel", as_of: DateLike | None = None
+) -> pd.DataFrame:
+    """Kaplan-Meier curve of days from first contact to first reply.
+
+    Leads still waiting are *censored* at *as_of*: they count as waiting up
+    to that day and no further, instead of as "never". Replied leads with no
+    ``responded_on`` date are left out (counted in :func:`median_response_days`'
+    ``no_date``), as are leads without ``contacted_on``.
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        A canonical outreach log.
+    by : str, list of str or None
+        Group columns; default ``"channel"``.
+    as_of : date-like, optional
+        The day waiting leads are censored at; default the newest date in
+        the log. Leads contacted after it are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The product-limit table per group: ``[by...]``, ``days`` (each
+        distinct time observed), ``at_risk`` (leads still waiting just before
+        that day), ``events`` (first replies on that day), ``censored``
+        (leads whose wait was cut off that day), ``survival`` (estimated share
+        still waiting after that day), ``responded_share`` (``1 - survival``).
+
+    References
+    ----------
+    .. [1] Kaplan, E. L., Meier, P. (1958). Nonparametric estimation from
+       incomplete observations. *JASA* 53(282), 457-481.
+
+    Examples
+    --------
+    >>> from infoview_analytics.load import load_log
+    >>> from infoview_analytics.sample import SAMPLE_SEEKER_FILE
+    >>> km = time_to_response(load_log(SAMPLE_SEEKER_FILE), by=None)
+    >>> bool(km["survival"].is_monotonic_decreasing)
+    True
+    """
+    log = _canonical(log)
+    keys = _keys(by)
+    frame = _km_frame(log, keys, as_of)
+    frame = frame[~frame["no_date"]]
+    parts = []
+    for values, part in _km_groups(frame, keys):
+        table = _km_table(part["days"].to_numpy(dtype=float), part["event"].to_numpy(dtype=bool))
+        for k in keys:
+            table.insert(keys.index(k), k, pd.Series([values[k]] * len(table), dtype=object))
+        parts.append(table)
+    columns = [*keys, "days", "at_risk", "events", "censored", "survival"]
+    if parts:
+        table = pd.concat(parts, ignore_index=True)
+    else:
+        table = _km_table(np.zeros(0), np.zeros(0, dtype=bool))
+        for k in reversed(keys):
+            table.insert(0, k, pd.Series([], dtype=object))
+    for k in keys:
+        table[k] = table[k].astype(frame[k].dtype)
+    table = _tidy_keys(table[columns].reset_index(drop=True), keys)
+    table["responded_share"] = 1 - table["survival"]
+    return table
+
+
+def median_response_days(
+    log: pd.DataFrame, *, by: By = "channel", as_of: DateLike | None = None
+) -> pd.DataFrame:
+    """Median days to first reply per group, from the Kaplan-Meier curve.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``[by...]``, ``n`` (dated contacted leads in the curve), ``responded``
+        (replies with a date), ``no_date`` (replies without a date, left out
+        of the curve), ``median_days`` (first day the share still waiting
+        falls to 0.5 or below; NaN if it never does), ``small_sample``.
+
+    References
+    ----------
+    .. [1] Kaplan, E. L., Meier, P. (1958), see :func:`time_to_response`.
+
+    Examples
+    --------
+    >>> from infoview_analytics.load import load_log
+    >>> from infoview_analytics.sample import SAMPLE_SEEKER_FILE
+    >>> m = median_response_days(load_log(SAMPLE_SEEKER_FILE), by=None)
+    >>> list(m.columns)
+    ['n', 'responded', 'no_date', 'median_days', 'small_sample']
+    """
+    log = _canonical(log)
+    keys = _keys(by)
+    frame = _km_frame(log, keys, as_of)
+    frame["n"] = (~frame["no_date"]).astype(int)
+    frame["responded"] = (frame["event"] & ~frame["no_date"]).astype(int)
+    frame["no_date"] = frame["no_date"].astype(int)
+    table = _sum_by(frame, keys, ["n", "responded", "no_date"])
+    medians = []
+    groups = dict(
+        (tuple(v.values()), part) for v, part in _km_groups(frame[frame["no_date"] == 0], keys)
+    )
+    for _, row in table.iterrows():
+        part = groups.get(tuple(row[k] for k in keys))
+        if part is None or part.empty:
+            medians.append(np.nan)
+            continue
+        km = _km_table(part["days"].to_numpy(dtype=float), part["event"].to_numpy(dtype=bool))
+        reached = km.loc[km["survival"] <= 0.5, "days"]
+        medians.append(float(reached.iloc[0]) if len(reached) else np.nan)
+    table["median_days"] = pd.Series(medians, index=table.index, dtype=float)
+    return _flag_small(table, "median_response_days")
+
+
+# ---------------------------------------------------------------------------
+# Activity over time, per seeker.
+# ---------------------------------------------------------------------------
+def weekly_activity(log: pd.DataFrame, *, by: By = "seeker") -> pd.DataFrame:
+    """Leads contacted per week, with the quiet weeks in between.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``[by...]``, ``week`` (the Monday starting the week, datetime),
+        ``outreach`` (leads contacted that week). Every week between a
+        group's first and last outreach appears, with 0 where nothing was
+        sent. Leads without ``contacted_on`` are left out.
+
+    Examples
+    --------
+    >>> from infoview_analytics.load import load_log
+    >>> from infoview_analytics.sample import SAMPLE_SEEKER_FILE
+    >>> w = weekly_activity(load_log(SAMPLE_SEEKER_FILE))
+    >>> bool((w["week"].dt.day_of_week == 0).all())
+    True
+    """
+    log = _canonical(log)
+    keys = _keys(by)
+    dated = _contacted(log) & log["contacted_on"].notna().to_numpy()
+    frame = _group_frame(log, keys)
+    day = log["contacted_on"].dt.normalize()
+    frame["week"] = day - pd.to_timedelta(day.dt.day_of_week, unit="D")
+    frame["outreach"] = 1
+    frame = frame[dated].reset_index(drop=True)
+    parts = []
+    for values, part in _km_groups(frame, keys):
+        counts = part.groupby("week")["outreach"].sum()
+        weeks = pd.date_range(counts.index.min(), counts.index.max(), freq="7D")
+        counts = counts.reindex(weeks, fill_value=0)
+        table = pd.DataFrame({"week": weeks.astype("datetime64[ns]"),
+                              "outreach": counts.to_numpy(dtype="int64")})
+        for k in keys:
+            table.insert(keys.index(k), k, pd.Series([values[k]] * len(table), dtype=object))
+        parts.append(table)
+    if parts and not frame.empty:
+        table = pd.concat(parts, ignore_index=True)
+    else:
+        table = pd.DataFrame({k: pd.Series([], dtype=object) for k in keys})
+        table["week"] = pd.Series([], dtype="datetime64[ns]")
+        table["outreach"] = pd.Series([], dtype="int64")
+    for k in keys:
+        table[k] = table[k].astype(frame[k].dtype)
+    return _tidy_keys(table[[*keys, "week", "outreach"]].reset_index(drop=True), keys)
+
+
+def _seeker_cohorts(log: pd.DataFrame) -> pd.DataFrame:
+    """Each seeker's cohort (the one most of their leads carry): ``seeker``, ``cohort``."""
+    frame = pd.DataFrame({"seeker": _seeker_key(log), "cohort": _group_column(log, "cohort")})
+    if frame.empty:
+        return frame
+    counts = frame.groupby(["seeker", "cohort"], observed=True).size().reset_index(name="k")
+    counts = counts.sort_values(["seeker", "k", "cohort"], ascending=[True, False, True],
+                                kind="stable")
+    return counts.drop_duplicates("seeker")[["seeker", "cohort"]].reset_index(drop=True)
+
+
+def _per_seeker(log: pd.DataFrame) -> pd.DataFrame:
+    c = _contacted(log)
+    activity = log["activity"]
+    frame = pd.DataFrame({"seeker": _seeker_key(log)})
+    frame["leads"] = c.astype(int)
+    frame["networking"] = (c & (activity == "networking").to_numpy(bool, na_value=False))
+    frame["applications"] = (c & (activity == "application").to_numpy(bool, na_value=False))
+    frame["responded"] = c & _flag(log, "responded")
+    frame["info_interviews"] = c & _flag(log, "info_interview")
+    frame["referrals"] = np.where(c, _effective_referrals(log), 0)
+    frame["job_interviews"] = c & _flag(log, "job_interview")
+    frame["offers"] = c & _flag(log, "offer")
+    counts = ["leads", "networking", "applications", "responded", "info_interviews",
+              "referrals", "job_interviews", "offers"]
+    frame[counts] = frame[counts].astype(int)
+    table = _sum_by(frame, ["seeker"], counts)
+    last = (log["contacted_on"].where(pd.Series(c, index=log.index))
+            .groupby(frame["seeker"]).max())
+    table["last_outreach"] = _lookup(table["seeker"], last, "datetime64[ns]")
+    table = table.merge(_seeker_cohorts(log), on="seeker", how="left")
+    return table[["seeker", "cohort", *counts, "last_outreach"]]
+
+
+def per_seeker(log: pd.DataFrame) -> pd.DataFrame:
+    """One row per seeker: how much outreach they did and how far it got.
+
+    Counts are of contacted leads (planned ones left out); a seeker with only
+    planned leads has a row of zeros.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``seeker``, ``cohort`` (``"unassigned"`` if missing), ``leads``,
+        ``networking``, ``applications``, ``responded``, ``info_interviews``,
+        ``referrals``, ``job_interviews``, ``offers``, ``last_outreach``
+        (newest ``contacted_on``).
+
+    Examples
+    --------
+    >>> from infoview_analytics.load import load_log
+    >>> from infoview_analytics.sample import SAMPLE_COMBINED_FILE
+    >>> len(per_seeker(load_log(SAMPLE_COMBINED_FILE)))
+    60
+    """
+    return _per_seeker(_canonical(log))
+
+
+def _stalled(
+    log: pd.DataFrame, as_of: DateLike | None, stalled_days: int
+) -> pd.DataFrame:
+    table = _per_seeker(log)[["seeker", "cohort", "leads", "last_outreach"]]
+    if as_of is None:
+        cohort = _group_column(log, "cohort")
+        newest = {
+            key: _newest_date(log[(cohort == key).to_numpy()]) for key in cohort.unique()
+        }
+        table["as_of"] = _lookup(table["cohort"], pd.Series(newest, dtype="datetime64[ns]"),
+                                 "datetime64[ns]")
+    else:
+        table["as_of"] = pd.Series(_timestamp(as_of), index=table.index).astype("datetime64[ns]")
+    table["days_since"] = _days(table["as_of"] - table["last_outreach"])
+    table["stalled"] = ~(table["days_since"] < stalled_days)
+    table = table.sort_values(["days_since", "seeker"], ascending=[False, True],
+                              na_position="first", kind="stable").reset_index(drop=True)
+    return table[["seeker", "cohort", "leads", "last_outreach", "days_since", "stalled", "as_of"]]
+
+
+def stalled_seekers(
+    log: pd.DataFrame, *, as_of: DateLike | None = None, stalled_days: int = 21
+) -> pd.DataFrame:
+    """Seekers who sent no outreach in the last *stalled_days* days, most stalled first.
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        A canonical outreach log (one seeker or many).
+    as_of : date-like, optional
+        The day to judge at. By default each cohort is judged at the newest
+        date among its own leads, so a finished term is judged at its end,
+        not at today's date.
+    stalled_days : int
+        A seeker is stalled when the last outreach is at least this many
+        days before *as_of* (default 21), or there is no dated outreach.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``seeker``, ``cohort``, ``leads`` (contacted), ``last_outreach``,
+        ``days_since`` (days from ``last_outreach`` to ``as_of``; NaN without
+        a dated outreach), ``stalled`` (bool), ``as_of`` (the day judged at);
+        sorted by ``days_since`` descending, seekers with no dated outreach
+        first.
+
+    Examples
+    --------
+    >>> from infoview_analytics.load import load_log
+    >>> from infoview_analytics.sample import SAMPLE_COMBINED_FILE
+    >>> s = stalled_seekers(load_log(SAMPLE_COMBINED_FILE))
+    >>> bool(s["days_since"].is_monotonic_decreasing)
+    True
+    """
+    return _stalled(_canonical(log), as_of, stalled_days)
+
+
+def cohort_outcomes(
+    log: pd.DataFrame,
+    *,
+    as_of: DateLike | None = None,
+    stalled_days: int = 21,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Per cohort: how many seekers are active, how much they did, and how many got offers.
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        A canonical outreach log of many seekers.
+    as_of, stalled_days
+        As in :func:`stalled_seekers` (which decides ``active_seekers``).
+    alpha : float
+        1 - confidence level of the Wilson interval for ``share_with_offer``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cohort (missing cohort -> ``"unassigned"``): ``cohort``,
+        ``seekers``, ``active_seekers`` (not stalled), ``outreach_median``,
+        ``outreach_q1``, ``outreach_q3`` (contacted leads per seeker),
+        ``interviews_median``, ``interviews_q1``, ``interviews_q3``
+        (informational interviews per seeker), ``with_offer`` (seekers with
+        at least one offer, networking or application), ``share_with_offer``,
+        ``ci_low``, ``ci_high`` (Wilson, over ``seekers``),
+        ``info_interviews``, ``offers`` (interviews that led to an offer, as
+        in :func:`offer_conversion`), ``conversion`` (``offers /
+        info_interviews``), ``small_sample`` (fewer than 10 seekers).
+        Quartiles are pandas' (linear, R's type 7).
+
+    Examples
+    --------
+    >>> from infoview_analytics.load import load_log
+    >>> from infoview_analytics.sample import SAMPLE_COMBINED_FILE
+    >>> c = cohort_outcomes(load_log(SAMPLE_COMBINED_FILE))
+    >>> int(c["seekers"].sum())
+    60
+    """
+    log = _canonical(log)
+    seekers = _per_seeker(log)
+    stalled = _stalled(log, as_of, stalled_days)[["seeker", "stalled"]]
+    seekers = seekers.merge(stalled, on="seeker", how="left")
+    seekers["active"] = (~seekers["stalled"]).astype(int)
+    seekers["with_offer"] = (seekers["offers"] > 0).astype(int)
+    seekers["one"] = 1
+    unit, converted = _offer_units(log, "networking")
+    frame = pd.DataFrame({"cohort": _group_column(log, "cohort")})
+    frame["info_interviews"] = unit.astype(int)
+    frame["offers"] = (unit & converted).astype(int)
+    conv = _sum_by(frame, ["cohort"], ["info_interviews", "offers"])
+    table = _sum_by(seekers, ["cohort"], ["one", "active", "with_offer"])
+    table = table.rename(columns={"one": "seekers", "active": "active_seekers"})
+    grouped = seekers.groupby("cohort", observed=True, sort=True)
+    for name, column in (("outreach", "leads"), ("interviews", "info_interviews")):
+        for stat, q in (("median", 0.5), ("q1", 0.25), ("q3", 0.75)):
+            values = grouped[column].quantile(q) if len(seekers) else pd.Series(dtype=float)
+            table[f"{name}_{stat}"] = _lookup(table["cohort"], values, float)
+    _add_rate(table, "with_offer", n="seekers", alpha=alpha, rate="share_with_offer")
+    table = table.merge(conv, on="cohort", how="left")
+    table["conversion"] = _ratio(table["offers"], table["info_interviews"])
+    table = _tidy_keys(table, ["cohort"])
+    table = table[["cohort", "seekers", "active_seekers", "outreach_median", "outreach_q1",
+                   "outreach_q3", "interviews_median", "interviews_q1", "interviews_q3",
+                   "with_offer", "share_with_offer", "ci_low", "ci_high", "info_interviews",
+                   "offers", "conversion"]]
+    return _flag_small(table, "cohort_outcomes", n="seekers")
+
+
+def followups_due(
+    log: pd.DataFrame, *, as_of: DateLike | None = None, wait_days: int = 7
+) -> pd.DataFrame:
+    """The to-do list: leads to follow up, and informational interviews to thank.
+
+    *Follow up*: contacted at least *wait_days* days before *as_of*, no reply,
+    no follow-up sent, not closed (declined / rejected / withdrawn / offer),
+    and someone to write to (a contact, or a networking lead). *Send a
+    thank-you note*: an informational interview with ``thank_you`` not True.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``seeker``, ``contact``, ``company``, ``contacted_on``,
+        ``days_waiting`` (days since contact, or since the interview for a
+        thank-you), ``action`` (``"follow up"`` / ``"send thank-you note"``);
+        longest waiting first.
+
+    Examples
+    --------
+    >>> from infoview_analytics.load import load_log
+    >>> from infoview_analytics.sample import SAMPLE_SEEKER_FILE
+    >>> todo = followups_due(load_log(SAMPLE_SEEKER_FILE))
+    >>> sorted(set(todo["action"])) <= ["follow up", "send thank-you note"]
+    True
+    """
+    log = _canonical(log)
+    day = _as_of(log, as_of)
+    c = _contacted(log)
+    waited = _days(day - log["contacted_on"]) if pd.notna(day) else np.full(len(log), np.nan)
+    replied = _flag(log, "responded") | log["responded_on"].notna().to_numpy()
+    followed = log["followups"].astype("Float64").fillna(0).to_numpy(dtype=float) > 0
+    closed = log["outcome"].isin(_CLOSED_OUTCOMES).to_numpy(dtype=bool)
+    reachable = log["contact"].notna().to_numpy() | (log["activity"] == "networking").to_numpy(
+        dtype=bool, na_value=False)
+    follow = c & ~replied & ~followed & ~closed & reachable & (waited >= wait_days)
+    interview_day = log["info_interview_on"].fillna(log["contacted_on"])
+    since_interview = (_days(day - interview_day) if pd.notna(day)
+                       else np.full(len(log), np.nan))
+    thank = c & _flag(log, "info_interview") & ~_flag(log, "thank_you")
+    parts = []
+    for mask, days, action in ((follow, waited, "follow up"),
+                               (thank, since_interview, "send thank-you note")):
+        part = log.loc[mask, ["seeker", "contact", "company", "contacted_on"]].copy()
+        part["days_waiting"] = days[mask]
+        part["action"] = action
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True)
+    table = table.sort_values(["days_waiting", "seeker", "contact", "company", "action"],
+                              ascending=[False, True, True, True, True], na_position="last",
+                              kind="stable").reset_index(drop=True)
+    table["days_waiting"] = table["days_waiting"].astype(float)
+    table["action"] = table["action"].astype(STRING)
+    return table
