@@ -1,0 +1,234 @@
+"""The exported workshop chart pack, on the bundled cohort sample.
+
+Three charts are also compared with image baselines in ``tests/baseline/``,
+rendered small (13.33 x 7.5 in at 40 dpi, DejaVu Sans, a fixed salt) and
+compared with a tolerance (``compare_images(tol=10)``), so font hinting or
+antialiasing differences between machines do not fail the test but a moved
+bar, line or label does. After an intended change to the charts, regenerate
+them from the repository root with
+
+    python -m tests.test_export --update-baselines
+
+and look at the new PNGs before committing them.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.image as mpimg
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from matplotlib.testing.compare import compare_images
+
+from infoview_analytics import charts, export
+from infoview_analytics.export import CHART_NAMES, export_charts
+from infoview_analytics.load import load_log
+from infoview_analytics.sample import SAMPLE_COHORT_FOLDER
+
+BASELINE_DIR = Path(__file__).resolve().parent / "baseline"
+BASELINE_CHARTS = (
+    "01_funnel",
+    "02_response_by_channel",
+    "04_info_interviews_vs_benchmark",
+)
+BASELINE_DPI = 40
+SALT = "test-salt"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def log() -> pd.DataFrame:
+    return load_log(SAMPLE_COHORT_FOLDER)
+
+
+@pytest.fixture(scope="module")
+def pack(log, tmp_path_factory) -> tuple[Path, list[Path]]:
+    """The full pack at the default settings (PNG at 200 dpi, SVG, PDF)."""
+    out = tmp_path_factory.mktemp("pack") / "charts"
+    return out, export_charts(log, out, salt=SALT)
+
+
+def names_in(log: pd.DataFrame) -> set[str]:
+    """Every seeker, contact and referrer name, and the names in file names."""
+    names: set[str] = set()
+    for col in ("seeker", "contact", "referred_by"):
+        names |= set(log[col].dropna().astype(str))
+    names |= {Path(f).stem for f in log["source_file"].dropna().astype(str)}
+    return {n for n in names if len(n) > 3}
+
+
+def test_every_chart_in_every_format(pack, log):
+    out, written = pack
+    assert log["cohort"].nunique() > 1  # so the cohort chart is expected too
+    expected = [out / f"{name}.{fmt}" for name in CHART_NAMES for fmt in ("png", "svg", "pdf")]
+    assert written == [*expected, out / "index.md"]
+    for path in written:
+        assert path.is_file() and path.stat().st_size > 0, path
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written)
+    index = (out / "index.md").read_text(encoding="utf-8")
+    for name in CHART_NAMES:
+        assert f"({name}.png)" in index and f"({name}.pdf)" in index
+    assert (out / "01_funnel.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_no_temporary_folder_is_left_behind(pack):
+    out, _ = pack
+    assert [p.name for p in out.parent.iterdir()] == [out.name]
+
+
+def test_png_resolution(pack):
+    out, _ = pack
+    for name in CHART_NAMES:
+        height, width = mpimg.imread(out / f"{name}.png").shape[:2]
+        # 13.33 x 7.5 in at 200 dpi
+        assert width >= 2000 and height >= 1125, name
+        assert width / height == pytest.approx(16 / 9, rel=0.01)
+
+
+def test_no_name_from_the_log_in_any_svg(pack, log):
+    out, _ = pack
+    names = names_in(log)
+    assert len(names) > 100
+    for name in CHART_NAMES:
+        svg = (out / f"{name}.svg").read_text(encoding="utf-8")
+        assert "<text" in svg  # text is kept as text (svg.fonttype none), so this search works
+        leaked = sorted(n for n in names if n in svg)
+        assert not leaked, f"{name}.svg shows {leaked[:5]}"
+    chains = (out / "07_referral_chains.svg").read_text(encoding="utf-8")
+    assert "P-" in chains  # pseudonyms instead
+
+
+def test_titles_and_captions(pack, log):
+    out, _ = pack
+    dates = log["contacted_on"].dropna()
+    span = f"contacted {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}"
+    for name in CHART_NAMES:
+        svg = (out / f"{name}.svg").read_text(encoding="utf-8")
+        assert span in svg, name
+        assert "n = " in svg, name
+    info = (out / "04_info_interviews_vs_benchmark.svg").read_text(encoding="utf-8")
+    assert "Benchmark: 1 in 12" in info
+    assert "Hansen, A Foot in the Door" in info
+    assert "Offers per informational interview, against 1 in 12" in info
+    apps = (out / "05_applications_vs_benchmark.svg").read_text(encoding="utf-8")
+    assert "Benchmark: 1 in 200" in apps
+    channels = (out / "02_response_by_channel.svg").read_text(encoding="utf-8")
+    assert "observational" in channels
+
+
+def test_small_groups_are_left_out_and_the_caption_says_so(log, tmp_path):
+    counts = log.loc[log["stage"].notna(), "channel"].value_counts()
+    k = 100
+    small = [c for c, n in counts.items() if 0 < n < 50]  # well under k even before pending
+    big = [c for c, n in counts.items() if n > 200]
+    assert small and big
+    export_charts(log, tmp_path, formats=("svg",), k=k, salt=SALT)
+    svg = (tmp_path / "02_response_by_channel.svg").read_text(encoding="utf-8")
+    assert f"Groups with fewer than {k} leads not shown." in svg
+    labels = {c: charts._pretty(c) for c in [*small, *big]}
+    for c in small:
+        assert f">{labels[c]}<" not in svg
+    for c in big:
+        assert f">{labels[c]}<" in svg
+
+
+def test_default_salt_and_no_anonymising(log, tmp_path, monkeypatch):
+    monkeypatch.setenv("INFOVIEW_SALT", "from-the-environment")
+    export_charts(log, tmp_path / "a", formats=("svg",))
+    export_charts(log, tmp_path / "b", formats=("svg",), salt="from-the-environment")
+    chains = "07_referral_chains.svg"
+    assert (tmp_path / "a" / chains).read_bytes() == (tmp_path / "b" / chains).read_bytes()
+    export_charts(log, tmp_path / "c", formats=("svg",), anonymise=False)
+    shown = (tmp_path / "c" / chains).read_text(encoding="utf-8")
+    assert any(n in shown for n in log["contact"].dropna())
+
+
+def test_interrupted_export_leaves_no_partial_file(log, tmp_path, monkeypatch):
+    out = tmp_path / "charts"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(charts, "plot_referral_chains", boom)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        export_charts(log, out, salt=SALT, formats=("png",), dpi=20)
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["charts"]
+
+
+def test_export_leaves_pyplot_and_settings_alone(log, tmp_path):
+    backend = mpl.get_backend()
+    mine = plt.figure()
+    before = dict(dict.items(mpl.rcParams))
+    export_charts(log, tmp_path, formats=("png",), dpi=20, salt=SALT)
+    assert mpl.get_backend() == backend
+    assert plt.get_fignums() == [mine.number]
+    after = dict(dict.items(mpl.rcParams))
+    assert [k for k in before if before[k] != after[k]] == []
+
+
+def test_bad_arguments(log, tmp_path):
+    with pytest.raises(ValueError, match="jpg"):
+        export_charts(log, tmp_path, formats=("png", "jpg"))
+    with pytest.raises(ValueError, match="k must be"):
+        export_charts(log, tmp_path, k=-1)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_log_is_not_changed(log, tmp_path):
+    copy = log.copy(deep=True)
+    export_charts(log, tmp_path, formats=("svg",), salt=SALT)
+    pd.testing.assert_frame_equal(log, copy)
+
+
+# ---------------------------------------------------------------------------
+# Image baselines
+# ---------------------------------------------------------------------------
+def render_baselines(log: pd.DataFrame, folder: Path) -> list[Path]:
+    """The baseline charts, rendered small; returns their paths in ``folder``."""
+    export_charts(log, folder, formats=("png",), dpi=BASELINE_DPI, salt=SALT)
+    return [folder / f"{name}.png" for name in BASELINE_CHARTS]
+
+
+def test_against_baselines(log, tmp_path):
+    missing = [n for n in BASELINE_CHARTS if not (BASELINE_DIR / f"{n}.png").is_file()]
+    if missing:
+        pytest.fail(f"no baseline for {missing}: run python -m tests.test_export "
+                    "--update-baselines and check the images")
+    for actual in render_baselines(log, tmp_path):
+        expected = BASELINE_DIR / actual.name
+        assert expected.stat().st_size < 100_000
+        result = compare_images(str(expected), str(actual), tol=10)
+        assert result is None, result
+
+
+def update_baselines() -> list[Path]:
+    """Regenerate ``tests/baseline/*.png`` from the bundled sample."""
+    BASELINE_DIR.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        written = []
+        for path in render_baselines(load_log(SAMPLE_COHORT_FOLDER), Path(tmp)):
+            target = BASELINE_DIR / path.name
+            target.write_bytes(path.read_bytes())
+            written.append(target)
+    return written
+
+
+if __name__ == "__main__":
+    if "--update-baselines" not in sys.argv[1:]:
+        sys.exit("usage: python -m tests.test_export --update-baselines")
+    for _path in update_baselines():
+        print(_path, _path.stat().st_size, "bytes")
+    assert export  # the module under test
