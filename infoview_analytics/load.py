@@ -25,7 +25,7 @@ from .mapping import (
     read_mapping_file,
     validate_explicit,
 )
-from .normalise import normalise_sheet
+from .normalise import PROBLEMS_PER_KIND, normalise_sheet
 from .read import RawSheet, iter_input_files, read_file
 from .schema import COLUMN_NAMES, conform, empty_log
 from .vocab import FIELD_ALIASES, squash
@@ -309,8 +309,32 @@ def _load_file(path: Path, label: str, file_report: FileReport, *, explicit, see
         sheet_report.notes = result.notes
         file_report.rejected.extend(result.rejected)
         file_report.problems.extend(result.problems)
+        file_report.problems.extend(_cell_problems(raw, header, result.frame["source_row"]))
         frames.append(result.frame)
     return frames
+
+
+def _cell_problems(raw: RawSheet, header: list, kept_rows: pd.Series) -> list[dict]:
+    """Cells the reader had to empty (spreadsheet errors such as #REF!) in rows that were kept."""
+    kept = set(kept_rows.tolist())
+    out: list[dict] = []
+    counts: dict[int, int] = {}
+    for row, col, value, message in raw.cell_problems:
+        if row not in kept:
+            continue
+        counts[col] = counts.get(col, 0) + 1
+        if counts[col] > PROBLEMS_PER_KIND:
+            continue
+        name = header[col] if col < len(header) and header[col] is not None else None
+        out.append({"sheet": raw.sheet, "row": row, "column": str(name) if name is not None
+                    else f"column {col + 1}", "value": value, "message": message})
+    for col, n in counts.items():
+        if n > PROBLEMS_PER_KIND:
+            name = header[col] if col < len(header) and header[col] is not None else col + 1
+            out.append({"sheet": raw.sheet, "row": None, "column": str(name), "value": None,
+                        "message": f"{n - PROBLEMS_PER_KIND} more spreadsheet errors in this "
+                                   "column; left empty"})
+    return out
 
 
 def _sheet_per_seeker(log_sheets: list[RawSheet]) -> bool:

@@ -360,6 +360,11 @@ def _dates(sources, out: _Collector, keep) -> DateColumn | None:
         return None
     header, values = sources[0]
     column = parse_date_column(values)
+    for pos, value in enumerate(column.values):  # 9999-12-31 cannot be held in datetime64[ns]
+        if isinstance(value, dt.datetime) and not 1678 <= value.year <= 2261:
+            column.values[pos] = None
+            column.problems.append((pos, values.iat[pos], "date outside the years 1678-2261 a "
+                                                           "log can hold; left empty"))
     for pos, value, message in column.problems:
         if keep[pos]:
             out.problem(pos, header, value, message)

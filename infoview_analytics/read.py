@@ -11,17 +11,27 @@ logs: that starts in :mod:`infoview_analytics.mapping`.
 from __future__ import annotations
 
 import csv
+import html
 import io
+import posixpath
+import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 import python_calamine as calamine
 
-from .errors import UnreadableFileError
+from .errors import InfoviewError, ResourceLimitError, UnreadableFileError
 
-__all__ = ["RawSheet", "read_file", "iter_input_files", "WORKBOOK_SUFFIXES", "TEXT_SUFFIXES"]
+__all__ = [
+    "RawSheet", "read_file", "iter_input_files", "decode_bytes", "WORKBOOK_SUFFIXES",
+    "TEXT_SUFFIXES", "MAX_PART_BYTES", "MAX_TOTAL_BYTES", "MAX_RATIO", "MAX_CELLS",
+    "MAX_TEXT_BYTES",
+]
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 TEXT_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
@@ -29,7 +39,19 @@ SUPPORTED_SUFFIXES = WORKBOOK_SUFFIXES | TEXT_SUFFIXES
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
+# what Python's zipfile raises for damaged archives (NotImplementedError: odd versions/methods)
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error, zlib.error,
+               NotImplementedError, RuntimeError, OverflowError, UnicodeDecodeError)
 _DELIMITERS = (",", ";", "\t", "|")
+
+# Resource limits, checked before anything large is allocated (see docs/bad-input.md).
+# An outreach log of a whole cohort over years is a few MB and well under a million cells.
+MAX_PART_BYTES = 200 * 2**20  #: one XML part of a workbook, inflated
+MAX_TOTAL_BYTES = 400 * 2**20  #: all XML parts of a workbook, inflated
+MAX_RATIO = 200  #: inflated / compressed size of a part ...
+RATIO_FLOOR = 10 * 2**20  #: ... checked for parts inflating past this
+MAX_CELLS = 5_000_000  #: rows x columns of one sheet's used area
+MAX_TEXT_BYTES = 200 * 2**20  #: a .csv/.tsv/.txt file or a web page
 
 
 @dataclass
@@ -47,6 +69,8 @@ class RawSheet:
     first_row: int = 1
     notes: list[str] = field(default_factory=list)
     modified: float | None = None
+    #: cells read as empty that hold a spreadsheet error: (row, 0-based column, value, message)
+    cell_problems: list[tuple[int, int, str, str]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -83,71 +107,124 @@ def read_file(path: Path, *, sheet: str | None = None) -> list[RawSheet]:
     Raises
     ------
     UnreadableFileError
-        The file is empty, password-protected, truncated, or not a spreadsheet.
+        The file is empty, password-protected, truncated, not a spreadsheet, or
+        holds XML declarations no spreadsheet program writes.
+    ResourceLimitError
+        The file would inflate past :data:`MAX_PART_BYTES` / :data:`MAX_TOTAL_BYTES`
+        or a sheet spans more than :data:`MAX_CELLS` cells (see ``docs/bad-input.md``).
     """
     path = Path(path)
     try:
-        head = path.read_bytes()[:8192] if path.stat().st_size else b""
         size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(8192)
     except OSError as exc:
         raise UnreadableFileError(f"{path}: cannot open ({exc.strerror}).") from exc
     if size == 0:
         raise UnreadableFileError(f"{path}: the file is empty (0 bytes). Re-export or re-send it.")
+    if not head.strip() and _only_blank_space(path):
+        raise UnreadableFileError(f"{path}: the file holds no data (only blank space). "
+                                  "Re-export or re-send it.")
     suffix = path.suffix.lower()
     kind = _sniff_kind(head, suffix)
     if kind == "text":
-        return [_read_text(path)]
+        return [_read_text(path, size)]
+    if kind == "html":
+        return _read_html(path, size)
     _check_workbook(path, head, kind)
-    return _read_workbook(path, sheet)
+    scan = _scan_zip(path) if kind == "zip" else None
+    return _read_workbook(path, sheet, scan)
+
+
+def _only_blank_space(path: Path) -> bool:
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if chunk.strip():
+                return False
+    return True
+
+
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"{\\rtf", "an RTF document"),
+)
 
 
 def _sniff_kind(head: bytes, suffix: str) -> str:
-    if head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC):
-        return "workbook"
+    """'zip', 'ole', 'html', 'text' or 'other', from the bytes first and the name second."""
+    if head.startswith(_ZIP_MAGIC):
+        return "zip"
+    if head.startswith(_OLE_MAGIC):
+        return "ole"
+    if _looks_like_html(head):
+        return "html"
+    if any(head.startswith(m) for m, _ in _MAGIC):
+        return "other"
     if suffix in TEXT_SUFFIXES:
         return "text"
     if suffix == ".xls" and _looks_like_text(head):
         return "text"  # many web systems save tab-separated text as .xls
-    return "workbook"
+    return "other"
 
 
 def _looks_like_text(head: bytes) -> bool:
     return b"\x00" not in head[:1024] and not head.lstrip().lower().startswith((b"<html", b"<!doc"))
 
 
+def _looks_like_html(head: bytes) -> bool:
+    text = head[:4096]
+    if text.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = text.decode("utf-16", errors="replace").encode("utf-8", errors="replace")
+    text = text.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<head", b"<body", b"<meta")):
+        return True
+    # Excel's own "web page" export: an XML prolog, then <html xmlns:x="urn:...:excel">
+    return text.startswith((b"<?xml", b"<!--")) and b"<html" in text
+
+
 def _check_workbook(path: Path, head: bytes, kind: str) -> None:
     """Give a precise reason before calamine gives a vague one."""
     suffix = path.suffix.lower()
-    stripped = head.lstrip().lower()
-    if stripped.startswith((b"<html", b"<!doctype", b"<table", b"<?xml version")) and suffix in (
-        ".xls",
-        ".xlsx",
-    ):
-        raise UnreadableFileError(
-            f"{path}: this is a web page (HTML) saved with a {suffix} name, not a workbook. "
-            "Open it in Excel and save it as .xlsx or .csv."
-        )
-    if head.startswith(_OLE_MAGIC):
-        if suffix != ".xls" and _is_encrypted_ole(path):
+    if kind == "ole":
+        if _is_encrypted_ole(path):
             raise UnreadableFileError(
                 f"{path}: the workbook is password-protected. "
                 "Remove the password (File > Info > Protect Workbook) and save it again."
             )
         return
-    if head.startswith(_ZIP_MAGIC):
+    if kind == "zip":
         try:
             with zipfile.ZipFile(path) as zf:
                 names = set(zf.namelist())
-        except zipfile.BadZipFile as exc:
+        except _ZIP_ERRORS as exc:
             raise UnreadableFileError(
                 f"{path}: the file is damaged or was cut off (incomplete download or e-mail "
                 "attachment). Ask for the file again."
             ) from exc
         if "xl/workbook.xml" in names or "xl/workbook.bin" in names or "content.xml" in names:
             return
-        what = "a Word document" if "word/document.xml" in names else "a zip archive"
+        what = "a Word document" if "word/document.xml" in names else (
+            "a PowerPoint file" if "ppt/presentation.xml" in names else "a zip archive")
         raise UnreadableFileError(
             f"{path}: this is {what}, not a spreadsheet. Send the .xlsx, .ods or .csv file instead."
+        )
+    stripped = head.lstrip().lower()
+    if stripped.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        raise UnreadableFileError(
+            f"{path}: this is an Excel 2003 XML spreadsheet, which cannot be read directly. "
+            "Open it in Excel and save it as .xlsx or .csv."
+        )
+    what = next((name for magic, name in _MAGIC if head.startswith(magic)), None)
+    if what:
+        raise UnreadableFileError(
+            f"{path}: this is {what}, not a spreadsheet (named {suffix or 'without a suffix'}). "
+            "Check that the right file was sent."
         )
     raise UnreadableFileError(
         f"{path}: not a spreadsheet (the bytes are not .xlsx, .xls, .ods or text). "
@@ -156,18 +233,330 @@ def _check_workbook(path: Path, head: bytes, kind: str) -> None:
 
 
 def _is_encrypted_ole(path: Path) -> bool:
-    data = path.read_bytes()[:1 << 20]
-    return "EncryptionInfo".encode("utf-16-le") in data or b"EncryptedPackage" in data
+    with path.open("rb") as fh:
+        data = fh.read(64 << 20)
+    return "EncryptionInfo".encode("utf-16-le") in data or \
+        "EncryptedPackage".encode("utf-16-le") in data
 
 
-def _read_workbook(path: Path, only_sheet: str | None) -> list[RawSheet]:
+# ---------------------------------------------------------------------------
+# Zip-based workbooks: sizes, DTDs and used areas checked before calamine
+# ---------------------------------------------------------------------------
+@dataclass
+class _PartScan:
+    """What a pass over one decompressed XML part found."""
+
+    size: int = 0
+    rows: tuple[int, int] | None = None  # smallest and largest row holding a value (1-based)
+    cols: tuple[int, int] | None = None  # smallest and largest column (1-based)
+    errors: list[tuple[int, int, str]] = field(default_factory=list)  # (row, col, "#REF!")
+
+
+@dataclass
+class _ZipScan:
+    parts: dict[str, _PartScan]
+    sheet_parts: dict[str, str]  # sheet name -> worksheet part
+
+
+_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
+_ERROR_CELL = re.compile(rb'<c\b([^>]*?\bt="e"[^>]*?)>(.*?)</c>', re.S)
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+_DTD = re.compile(rb"<!(?i:doctype|entity)")
+_CHUNK = 1 << 20
+
+
+def _col_number(letters: bytes | str) -> int:
+    n = 0
+    for ch in letters if isinstance(letters, str) else letters.decode():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _scan_zip(path: Path) -> _ZipScan:
+    """Check every part's size and XML before the workbook reader touches it.
+
+    Declared sizes are checked first (cheap), then each XML part is inflated
+    here, in bounded chunks, counting the bytes actually produced, because a
+    crafted archive can declare small sizes and still inflate to gigabytes.
+    Worksheets are scanned for the rectangle calamine will allocate and for
+    cells holding formula errors.
+    """
+    try:
+        return _scan_zip_parts(path)
+    except InfoviewError:
+        raise
+    except _ZIP_ERRORS as exc:
+        raise UnreadableFileError(f"{path}: the file is damaged or was cut off ({_short(exc)}). "
+                                  "Ask for the file again.") from exc
+
+
+def _scan_zip_parts(path: Path) -> _ZipScan:
+    with zipfile.ZipFile(path) as zf, path.open("rb") as fh:
+        infos = zf.infolist()
+        declared = sum(i.file_size for i in infos)
+        for info in infos:
+            _check_declared(path, info)
+        if declared > MAX_TOTAL_BYTES:
+            raise ResourceLimitError(
+                f"{path}: the workbook inflates to {declared:,} bytes (limit "
+                f"{MAX_TOTAL_BYTES:,}). {_BOMB_ADVICE}")
+        parts: dict[str, _PartScan] = {}
+        total = 0
+        for info in infos:
+            name = info.filename
+            if not name.lower().endswith((".xml", ".rels", ".vml")):
+                continue
+            scan = _scan_part(path, fh, info, is_sheet=_is_worksheet(name),
+                              budget=MAX_TOTAL_BYTES - total)
+            total += scan.size
+            parts[name] = scan
+        sheet_parts = _sheet_parts(zf, parts)
+    return _ZipScan(parts, sheet_parts)
+
+
+_BOMB_ADVICE = ("No outreach log is that large: the file is damaged or built to exhaust memory "
+                "(a 'zip bomb'). If it is a genuine workbook, delete unused sheets, rows and "
+                "pictures, or save the log as .csv, and try again.")
+
+
+def _check_declared(path: Path, info: zipfile.ZipInfo) -> None:
+    usize, csize = info.file_size, info.compress_size
+    if usize > MAX_PART_BYTES:
+        raise ResourceLimitError(
+            f"{path}: part '{info.filename}' inflates to {usize:,} bytes (limit "
+            f"{MAX_PART_BYTES:,}). {_BOMB_ADVICE}")
+    if usize > RATIO_FLOOR and usize > MAX_RATIO * max(csize, 1):
+        raise ResourceLimitError(
+            f"{path}: part '{info.filename}' inflates to {usize:,} bytes from {csize:,} "
+            f"({usize // max(csize, 1):,} times; limit {MAX_RATIO} times for parts over "
+            f"{RATIO_FLOOR // 2**20} MB). {_BOMB_ADVICE}")
+
+
+def _is_worksheet(name: str) -> bool:
+    return name.startswith("xl/worksheets/") and name.endswith(".xml") and name.count("/") == 2
+
+
+def _inflate(path: Path, fh, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The part's bytes as stored, inflated in chunks of at most ``_CHUNK``."""
+    damaged = UnreadableFileError(f"{path}: the file is damaged (part '{info.filename}' cannot "
+                                  "be unpacked). Ask for the file again or re-save it.")
+    fh.seek(info.header_offset)
+    local = fh.read(30)
+    if len(local) < 30 or local[:4] != _ZIP_MAGIC:
+        raise damaged
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    fh.seek(info.header_offset + 30 + name_len + extra_len)
+    left = info.compress_size
+    if info.flag_bits & 0x1:
+        raise UnreadableFileError(f"{path}: the workbook is password-protected (encrypted zip). "
+                                  "Remove the password and save it again.")
+    if info.compress_type == zipfile.ZIP_STORED:
+        while left > 0:
+            raw = fh.read(min(left, _CHUNK))
+            if not raw:
+                raise damaged
+            left -= len(raw)
+            yield raw
+        return
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise UnreadableFileError(
+            f"{path}: part '{info.filename}' uses a compression method spreadsheet programs do "
+            "not write. Open the file in a spreadsheet program and save it again.")
+    inflater = zlib.decompressobj(-15)
+    while left > 0 and not inflater.eof:
+        raw = fh.read(min(left, 1 << 16))
+        if not raw:
+            raise damaged
+        left -= len(raw)
+        try:
+            while raw and not inflater.eof:
+                out = inflater.decompress(raw, _CHUNK)
+                raw = inflater.unconsumed_tail
+                if out:
+                    yield out
+        except zlib.error as exc:
+            raise damaged from exc
+
+
+def _scan_part(path: Path, fh, info: zipfile.ZipInfo, *, is_sheet: bool,
+               budget: int) -> _PartScan:
+    """Inflate one part, refusing bombs and DTDs; for a worksheet, bound its used area.
+
+    The area is first bounded cheaply (row tags, column letters); only when that
+    bound is over :data:`MAX_CELLS`, or cells lack references, or a reference has
+    more digits than its rows, is the exact rectangle (what calamine allocates:
+    the span of cells holding something) computed in a second, slower pass.
+    """
+    scan = _PartScan()
+    fast = _FastBound()
+    carry = b""
+    for chunk in _inflate(path, fh, info):
+        scan.size += len(chunk)
+        if scan.size > MAX_PART_BYTES or scan.size > budget:
+            limit = min(MAX_PART_BYTES, budget)
+            raise ResourceLimitError(
+                f"{path}: part '{info.filename}' inflates to more than {limit:,} bytes "
+                f"(declared {info.file_size:,}; limit {MAX_PART_BYTES:,} per part, "
+                f"{MAX_TOTAL_BYTES:,} per workbook). {_BOMB_ADVICE}")
+        if scan.size > info.file_size:
+            raise ResourceLimitError(
+                f"{path}: part '{info.filename}' inflates to more than the {info.file_size:,} "
+                "bytes its header declares: the archive is damaged or crafted to slip past size "
+                f"checks. {_BOMB_ADVICE}")
+        data = carry + chunk
+        if _DTD.search(data):
+            raise UnreadableFileError(
+                f"{path}: part '{info.filename}' declares a DOCTYPE or ENTITY, which spreadsheet "
+                "programs never write (the 'billion laughs' attack uses them); the file was not "
+                "read. If you trust it, open it in a spreadsheet program and save it again.")
+        if not is_sheet:
+            carry = data[-16:]
+            continue
+        body, carry = _split_at_cell(data)
+        fast.update(body, scan)
+    if not is_sheet:
+        return scan
+    fast.update(carry, scan)
+    scan.rows, scan.cols = fast.bound()
+    rows, cols = _extent(scan)
+    if fast.exact_needed or rows * cols > MAX_CELLS:
+        scan.rows, scan.cols = _exact_area(path, fh, info)
+    return scan
+
+
+def _split_at_cell(data: bytes) -> tuple[bytes, bytes]:
+    """Cut before the last cell start (so no cell is split), or keep a short tail."""
+    cut = data.rfind(b"<c", max(0, len(data) - 16384))
+    cut = cut if cut > 0 else max(0, len(data) - 64)
+    return data[:cut], data[cut:]
+
+
+_ROW_FIRST = re.compile(rb'<row r="([0-9]{1,7})"')
+_COL_FIRST = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+
+
+class _FastBound:
+    """An upper bound of a worksheet's used area from cheap scans of its XML."""
+
+    def __init__(self) -> None:
+        self.max_row = 0
+        self.cols: set[bytes] = set()
+        self.exact_needed = False
+
+    def update(self, body: bytes, scan: _PartScan) -> None:
+        if not body:
+            return
+        tags = _ROW_FIRST.findall(body)
+        if tags:
+            self.max_row = max(self.max_row, *map(int, tags))
+        cells = body.count(b"<c ") + body.count(b"<c>")
+        if cells != body.count(b'<c r="'):
+            self.exact_needed = True  # cells without a leading reference
+        elif cells:
+            self.cols.update(_COL_FIRST.findall(body))
+            digits = len(str(self.max_row)) + 1
+            if re.search(rb'<c r="[A-Z]{1,3}[0-9]{%d}' % digits, body):
+                self.exact_needed = True  # a cell below every row tag seen
+        if b't="e"' in body:
+            for m in _ERROR_CELL.finditer(body):
+                ref, value = _REF.search(m.group(1)), _VALUE.search(m.group(2))
+                if ref and value and len(scan.errors) < 100_000:
+                    scan.errors.append((int(ref.group(2)), _col_number(ref.group(1)),
+                                        value.group(1).decode("utf-8", "replace")))
+
+    def bound(self) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+        if not self.cols:
+            return None, None
+        rows = min(10 ** len(str(max(self.max_row, 1))) - 1, 1_048_576)
+        nums = [_col_number(c) for c in self.cols]
+        return (1, max(rows, self.max_row)), (min(nums), max(nums))
+
+
+def _exact_area(path: Path, fh, info: zipfile.ZipInfo):
+    """The span of rows and columns of cells holding something, as calamine computes it."""
+    rows = cols = None
+    row = 0
+    col = 0
+    carry = b""
+    for chunk in _inflate(path, fh, info):
+        body, carry = _split_at_cell(carry + chunk)
+        for m in _TAG.finditer(body):
+            if m.group(1) == b"row":
+                ref = _ROW_R.search(m.group(2))
+                row = int(ref.group(1)) if ref else row + 1
+                col = 0
+                continue
+            ref = _REF.search(m.group(2))
+            if ref:
+                r, col = int(ref.group(2)), _col_number(ref.group(1))
+            else:
+                r, col = max(row, 1), col + 1
+            if m.group(3):  # <c .../> holds nothing; calamine skips it
+                continue
+            rows = (r, r) if rows is None else (min(rows[0], r), max(rows[1], r))
+            cols = (col, col) if cols is None else (min(cols[0], col), max(cols[1], col))
+    for m in _TAG.finditer(carry):  # the last cell
+        if m.group(1) == b"c" and not m.group(3):
+            ref = _REF.search(m.group(2))
+            r, col = (int(ref.group(2)), _col_number(ref.group(1))) if ref else (row, col + 1)
+            rows = (r, r) if rows is None else (min(rows[0], r), max(rows[1], r))
+            cols = (col, col) if cols is None else (min(cols[0], col), max(cols[1], col))
+    return rows, cols
+
+
+_TAG = re.compile(rb"<(row|c)\b([^>]*?)(/?)>")
+_ROW_R = re.compile(rb'\br="([0-9]{1,7})"')
+
+
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
+_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
+_ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+
+
+def _sheet_parts(zf: zipfile.ZipFile, parts: dict[str, _PartScan]) -> dict[str, str]:
+    """Sheet name -> worksheet part, from workbook.xml and its relationships (best effort)."""
+    try:
+        workbook = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except (KeyError, *_ZIP_ERRORS):
+        return {}
+    targets = {}
+    for m in _REL_TAG.finditer(rels):
+        attrs = dict(_ATTR.findall(m.group(1)))
+        target = attrs.get(b"Target", b"").decode("utf-8", "replace")
+        target = target[1:] if target.startswith("/") else posixpath.join("xl", target)
+        targets[attrs.get(b"Id", b"")] = posixpath.normpath(target)
+    out = {}
+    for m in _SHEET_TAG.finditer(workbook):
+        attrs = {k.split(b":")[-1] if k != b"name" else k: v
+                 for k, v in _ATTR.findall(m.group(1))}
+        name = html.unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
+        part = targets.get(attrs.get(b"id", b""))
+        if name and part in parts:
+            out[name] = part
+    return out
+
+
+def _check_area(path: Path, sheet: str, rows: int, cols: int) -> None:
+    if rows * cols > MAX_CELLS:
+        raise ResourceLimitError(
+            f"{path}, sheet '{sheet}': the used area spans {rows:,} rows x {cols:,} columns "
+            f"({rows * cols:,} cells; limit {MAX_CELLS:,}). A stray value far below or right "
+            "of the data makes the area this big (Ctrl+End in Excel shows it): delete the empty "
+            "rows and columns after the data and save, or save the sheet as .csv.")
+
+
+def _read_workbook(path: Path, only_sheet: str | None,
+                   scan: _ZipScan | None = None) -> list[RawSheet]:
     try:
         wb = calamine.CalamineWorkbook.from_path(str(path))
     except calamine.PasswordError as exc:
         raise UnreadableFileError(
             f"{path}: the workbook is password-protected. Remove the password and save it again."
         ) from exc
-    except Exception as exc:  # calamine raises several unrelated types for damaged files
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # calamine raises unrelated types, Rust panics included
         raise UnreadableFileError(
             f"{path}: cannot be read as a workbook ({_short(exc)}). "
             "It may be damaged or cut off; ask for the file again or save it as .xlsx."
@@ -182,15 +571,56 @@ def _read_workbook(path: Path, only_sheet: str | None) -> list[RawSheet]:
     modified = path.stat().st_mtime
     sheets = []
     for name in names:
+        part = scan.parts.get(scan.sheet_parts.get(name, "")) if scan else None
+        if scan and part is None and len(scan.sheet_parts) != len(wb.sheet_names):
+            # sheet not tied to a part: bound it by the largest area of any worksheet
+            part = max((p for n, p in scan.parts.items() if _is_worksheet(n)),
+                       key=lambda p: _area(p), default=None)
+        if part is not None:
+            _check_area(path, name, *_extent(part))
         try:
-            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception as exc:
+            data = wb.get_sheet_by_name(name)
+            _check_area(path, name, data.height, data.width)
+            rows = data.to_python(skip_empty_area=False)
+        except InfoviewError:
+            raise
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except MemoryError as exc:
+            raise ResourceLimitError(f"{path}, sheet '{name}': not enough memory to read the "
+                                     "sheet. Save it as .csv, or split it.") from exc
+        except BaseException as exc:
             raise UnreadableFileError(
                 f"{path}, sheet '{name}': cannot be read ({_short(exc)}). "
                 "The file may be damaged; open and re-save it."
             ) from exc
-        sheets.append(RawSheet(path, name, _trim(rows), 1, modified=modified))
+        raw = RawSheet(path, name, _trim(rows), 1, modified=modified)
+        if part is not None and scan and scan.sheet_parts.get(name):
+            raw.cell_problems = [(r, c - 1, v, _error_message(v)) for r, c, v in part.errors
+                                 if r <= len(raw.rows)]
+        sheets.append(raw)
     return sheets
+
+
+def _extent(part: _PartScan) -> tuple[int, int]:
+    if part.rows is None or part.cols is None:
+        return 0, 0
+    return part.rows[1] - part.rows[0] + 1, part.cols[1] - part.cols[0] + 1
+
+
+def _area(part: _PartScan) -> int:
+    rows, cols = _extent(part)
+    return rows * cols
+
+
+EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+                          "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!",
+                          "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+
+
+def _error_message(value: str) -> str:
+    return (f"spreadsheet error {value} (a formula that failed or points at something deleted); "
+            "left empty - fix the formula in the file")
 
 
 def _trim(rows: list[list[object]]) -> list[list[object]]:
@@ -203,7 +633,7 @@ def _trim(rows: list[list[object]]) -> list[list[object]]:
     return [r[:width] for r in out]
 
 
-def _short(exc: Exception) -> str:
+def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:160]
 
@@ -211,11 +641,20 @@ def _short(exc: Exception) -> str:
 # ---------------------------------------------------------------------------
 # Text tables
 # ---------------------------------------------------------------------------
-def _read_text(path: Path) -> RawSheet:
+def _read_text(path: Path, size: int) -> RawSheet:
+    if size > MAX_TEXT_BYTES:
+        raise ResourceLimitError(
+            f"{path}: the text file is {size:,} bytes (limit {MAX_TEXT_BYTES:,}); no outreach log "
+            "is that large. Check that the right file was sent, or split it.")
     data = path.read_bytes()
     text, encoding = decode_bytes(data)
-    if not text.strip():
-        raise UnreadableFileError(f"{path}: the file holds no data (only blank space).")
+    if not text.strip("\x00\ufeff \t\r\n\x0b\x0c"):
+        raise UnreadableFileError(f"{path}: the file holds no data (only blank space). "
+                                  "Re-export or re-send it.")
+    if _looks_binary(text):
+        raise UnreadableFileError(
+            f"{path}: not a text table (the bytes are binary data, not {path.suffix or 'text'}). "
+            "Check that the right file was sent; a workbook must keep its .xlsx/.xls name.")
     if "\x00" in text:
         text = text.replace("\x00", "")
         note_nul = ["NUL bytes removed"]
@@ -223,12 +662,161 @@ def _read_text(path: Path) -> RawSheet:
         note_nul = []
     delimiter = _sniff_delimiter(text, path.suffix.lower())
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    if csv.field_size_limit() < MAX_TEXT_BYTES:
+        csv.field_size_limit(MAX_TEXT_BYTES)  # one long notes cell is not an error
+    rows: list[list[object]] = []
+    cells = 0
     try:
-        rows = [[c if c.strip() else None for c in rec] for rec in reader]
+        for rec in reader:
+            cells += len(rec)
+            if cells > MAX_CELLS:
+                raise ResourceLimitError(
+                    f"{path}: more than {MAX_CELLS:,} cells (at row {len(rows) + 1:,}); no "
+                    "outreach log is that large. Split the file, or check the delimiter.")
+            rows.append([c if c.strip() else None for c in rec])
     except csv.Error as exc:
         raise UnreadableFileError(f"{path}: cannot be split into columns ({exc}).") from exc
     notes = [f"encoding {encoding}", f"delimiter {delimiter!r}", *note_nul]
-    return RawSheet(path, None, _trim(rows), 1, notes=notes, modified=path.stat().st_mtime)
+    raw = RawSheet(path, None, _trim(rows), 1, notes=notes, modified=path.stat().st_mtime)
+    raw.cell_problems = _text_errors(raw.rows)
+    return raw
+
+
+def _text_errors(rows: list[list[object]]) -> list[tuple[int, int, str, str]]:
+    """Excel error values saved as text (#REF!, #N/A ...): made empty, each reported."""
+    found = []
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            if isinstance(cell, str) and cell.startswith("#") and cell.strip() in EXCEL_ERRORS:
+                row[j] = None
+                found.append((i + 1, j, cell.strip(), _error_message(cell.strip())))
+    return found
+
+
+def _looks_binary(text: str) -> bool:
+    """Control characters (other than tab, line ends, NUL) or undecodable bytes in bulk."""
+    sample = text[:65536]
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\x0b\x0c\x00\x1a")
+              or ch == "\ufffd" or 0x7F <= ord(ch) < 0xA0)
+    return bad > max(2, len(sample) // 100)
+
+
+# ---------------------------------------------------------------------------
+# HTML tables (web systems' "Excel" exports)
+# ---------------------------------------------------------------------------
+class _TableParser(HTMLParser):
+    """Rows of every <table>, nested ones separately; colspan keeps columns aligned."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[object]]] = []
+        self._open: list[dict] = []  # per open table: rows, current cell text
+        self.cells = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._open.append({"rows": [], "cell": None, "span": 1, "row": False})
+            return
+        if not self._open:
+            return
+        t = self._open[-1]
+        if tag == "tr":
+            self._end_cell(t)
+            t["rows"].append([])
+            t["row"] = True
+        elif tag in ("td", "th"):
+            self._end_cell(t)
+            if not t["row"]:
+                t["rows"].append([])
+                t["row"] = True
+            span = (dict(attrs).get("colspan") or "1").strip()
+            t["span"] = min(max(int(span), 1), 1000) if re.fullmatch("[0-9]{1,4}", span) else 1
+            t["cell"] = []
+        elif t["cell"] is not None and (tag == "br" or (tag in ("p", "div", "li") and t["cell"])):
+            t["cell"].append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self._open:
+            return
+        t = self._open[-1]
+        if tag in ("td", "th"):
+            self._end_cell(t)
+        elif tag == "tr":
+            self._end_cell(t)
+            t["row"] = False
+        elif tag == "table":
+            self._end_cell(t)
+            self.tables.append(self._open.pop()["rows"])
+
+    def handle_data(self, data: str) -> None:
+        if self._open and self._open[-1]["cell"] is not None:
+            self._open[-1]["cell"].append(data)
+
+    def _end_cell(self, t: dict) -> None:
+        if t["cell"] is None:
+            return
+        lines = "".join(t["cell"]).replace("\xa0", " ").split("\n")
+        text = "\n".join(" ".join(line.split()) for line in lines).strip()
+        t["rows"][-1].extend([text or None] + [None] * (t["span"] - 1))
+        self.cells += t["span"]
+        if self.cells > MAX_CELLS:
+            raise _TooManyCells
+        t["cell"], t["span"] = None, 1
+
+    def close(self) -> None:
+        super().close()
+        while self._open:
+            t = self._open[-1]
+            self._end_cell(t)
+            self.tables.append(self._open.pop()["rows"])
+
+
+class _TooManyCells(Exception):
+    pass
+
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def _read_html(path: Path, size: int) -> list[RawSheet]:
+    """A web page's tables as sheets; one table is read as the file's only sheet."""
+    if size > MAX_TEXT_BYTES:
+        raise ResourceLimitError(
+            f"{path}: the web page is {size:,} bytes (limit {MAX_TEXT_BYTES:,}). "
+            "Export a smaller range or save it as .csv.")
+    data = path.read_bytes()
+    declared = _CHARSET.search(data[:4096])
+    text = None
+    if declared and not data.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
+        try:
+            text = data.decode(declared.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            text = None
+    if text is None:
+        text = decode_bytes(data)[0]
+    parser = _TableParser()
+    try:
+        parser.feed(text.replace("\x00", ""))
+        parser.close()
+    except _TooManyCells as exc:
+        raise ResourceLimitError(f"{path}: the web page's tables hold more than {MAX_CELLS:,} "
+                                 "cells; no outreach log is that large.") from exc
+    tables = [rows for rows in parser.tables
+              if sum(c is not None for r in rows for c in r) >= 2]
+    what = path.suffix or "no"
+    if not tables:
+        raise UnreadableFileError(
+            f"{path}: this is a web page (HTML) saved with a {what} name, and it holds no table "
+            "of data (a login or error page saved instead of the export?). Download the export "
+            "again, or open it in Excel and save it as .xlsx or .csv.")
+    modified = path.stat().st_mtime
+    out = []
+    for i, rows in enumerate(tables, start=1):
+        raw = RawSheet(path, None if len(tables) == 1 else f"Table {i}", _trim(rows), 1,
+                       notes=[f"web page (HTML) table {i} of {len(tables)}"], modified=modified)
+        raw.cell_problems = _text_errors(raw.rows)
+        out.append(raw)
+    return out
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
