@@ -1,4 +1,4 @@
-"""The ``infoview`` command: validate, summarise, template and demo without a notebook.
+"""The ``infoview`` command: validate, summarise, draw charts, template and demo without a notebook.
 
 Every failure the user can fix ends as one line on stderr and exit status 2;
 nothing prints a traceback.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import warnings
 from collections.abc import Sequence
@@ -15,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InfoviewError
+from .errors import ExportError, InfoviewError
 from .load import LoadReport, load_log_with_report
-from .metrics import funnel, response_counts
+from .metrics import format_one_in, funnel, offer_conversion, referral_yield, response_rates
 
 __all__ = ["main"]
 
@@ -66,10 +67,22 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("summary", help="headline numbers of the log")
     _add_inputs(s)
-    s.add_argument("--as-of", metavar="DATE", help="date to judge the log at (default: newest "
-                                                   "date in the log)")
+    _add_as_of(s)
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(func=_cmd_summary)
+
+    c = sub.add_parser("charts", help="write the workshop chart pack (anonymised by default)")
+    _add_inputs(c)
+    c.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="folder for the charts (created if needed)")
+    c.add_argument("--format", default="png", metavar="png,svg,pdf",
+                   help="comma-separated file formats (default: png)")
+    c.add_argument("--no-anonymise", dest="anonymise", action="store_false",
+                   help="keep real names and show small groups (for your own use, not to share)")
+    c.add_argument("--min-group", type=int, default=5, metavar="K",
+                   help="leave out groups of fewer than K leads when anonymising (default 5)")
+    _add_as_of(c)
+    c.set_defaults(func=_cmd_charts)
 
     t = sub.add_parser("template", help="write a blank outreach-log workbook to hand out")
     t.add_argument("out", metavar="OUT.xlsx", type=Path)
@@ -90,6 +103,18 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seeker", help="job seeker's name for every row")
     p.add_argument("--cohort", help="cohort for rows whose log does not say")
     p.add_argument("--sheet", help="read only this sheet of each workbook")
+
+
+def _add_as_of(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", metavar="DATE", type=_date,
+                   help="date to judge the log at, YYYY-MM-DD (default: newest date in the log)")
+
+
+def _date(text: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
 def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, LoadReport]:
@@ -163,11 +188,13 @@ def _sheet(item: dict) -> str:
 # ---------------------------------------------------------------------------
 # summary
 # ---------------------------------------------------------------------------
-def summarise(log: pd.DataFrame, report: LoadReport) -> dict:
-    """Headline numbers of a log as a JSON-ready dict."""
+def summarise(log: pd.DataFrame, report: LoadReport, *, as_of: object = None) -> dict:
+    """Headline numbers of a log as a JSON-ready dict (no NaN or infinity: ``None``)."""
     f = funnel(log)
-    channels = response_counts(log, "channel")
     dates = log["contacted_on"].dropna()
+    overall = response_rates(log, by=None, as_of=as_of).iloc[0]
+    by_channel = response_rates(log, by="channel", as_of=as_of)
+    yield_by_industry = referral_yield(log, by="industry")
     return {
         "leads": int(len(log)),
         "networking": int((log["activity"] == "networking").sum()),
@@ -175,15 +202,56 @@ def summarise(log: pd.DataFrame, report: LoadReport) -> dict:
         "seekers": int(log["seeker"].nunique()),
         "date_range": [str(dates.min().date()), str(dates.max().date())] if len(dates) else None,
         "funnel": dict(zip(f["stage"], f["count"].astype(int), strict=True)),
-        "by_channel": channels.to_dict(orient="records"),
+        "response_rate": _rate_record(overall, "n", "responded", "pending"),
+        "info_interview_to_offer": _conversion(log, "networking", "interviews"),
+        "application_to_offer": _conversion(log, "application", "applications"),
+        "by_channel": [
+            {"channel": str(row["channel"]),
+             **_rate_record(row, "n", "responded", "pending", "small_sample")}
+            for _, row in by_channel.iterrows()
+        ],
+        "referral_yield_by_industry": [
+            {"industry": str(row["industry"]), "info_interviews": int(row["n"]),
+             "referrals": int(row["referrals"]), "per_interview": _number(row["per_interview"]),
+             "ci_low": _number(row["ci_low"]), "ci_high": _number(row["ci_high"])}
+            for _, row in yield_by_industry.iterrows()
+        ],
         "rows_read": report.rows_read,
         "rows_rejected": report.rows_rejected,
     }
 
 
+def _conversion(log: pd.DataFrame, activity: str, unit: str) -> dict:
+    row = offer_conversion(log, activity=activity).iloc[0]
+    record = {unit: int(row["n"]), "offers": int(row["offers"])}
+    record.update(_rate_record(row, "p_value", "expected_offers", "ratio"))
+    record["benchmark"] = _number(row["benchmark"])
+    record["benchmark_label"] = row["benchmark_label"]
+    record["one_in"] = format_one_in(row)
+    return record
+
+
+def _rate_record(row: pd.Series, *extra: str) -> dict:
+    """``rate`` and its Wilson interval, plus the named columns of *row*."""
+    keys = [k for k in ("n", "responded") if k in extra]
+    keys += ["rate", "ci_low", "ci_high"] + [k for k in extra if k not in ("n", "responded")]
+    return {k: _number(row[k]) for k in keys}
+
+
+def _number(value: object) -> int | float | bool | None:
+    """A JSON-safe number: numpy scalars unwrapped, NaN and infinity as ``None``."""
+    if value is None or value is pd.NA:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def _cmd_summary(args: argparse.Namespace) -> int:
     log, report = _load(args)
-    summary = summarise(log, report)
+    summary = summarise(log, report, as_of=args.as_of)
     if args.json:
         print(json.dumps(summary, indent=2, default=_json_default))
     else:
@@ -209,12 +277,74 @@ def format_summary(summary: dict) -> str:
     for stage, n in summary["funnel"].items():
         lines.append(f"  {stage:<15} {n:>6}")
     lines.append("")
-    lines.append("responses by channel:")
+    r = summary["response_rate"]
+    lines.append(f"responses: {r['responded']} of {r['n']} {_rate_text(r)}"
+                 + (f"; {r['pending']} more too recent to judge" if r["pending"] else ""))
     for row in summary["by_channel"]:
-        share = row["responded"] / row["n"] if row["n"] else 0
+        flag = "  (few leads: rough)" if row["small_sample"] else ""
         lines.append(f"  {row['channel']:<13} {row['responded']:>5} of {row['n']:<5} "
-                     f"({share:.0%})")
+                     f"{_rate_text(row)}{flag}")
+    lines.append("")
+    for key, unit, what in (("info_interview_to_offer", "interviews", "informational interviews"),
+                            ("application_to_offer", "applications", "applications")):
+        c = summary[key]
+        lines.append(f"offers from {what}: {c['offers']} of {c[unit]} - {c['one_in']}; "
+                     f"benchmark {c['benchmark_label']}"
+                     + (f" (exact binomial p = {c['p_value']:.2g})" if c[unit] else ""))
+    if summary["referral_yield_by_industry"]:
+        lines.append("")
+        lines.append("referrals per informational interview, by industry:")
+        for row in summary["referral_yield_by_industry"]:
+            per = row["per_interview"]
+            lines.append(f"  {row['industry']:<20} {row['referrals']:>4} from "
+                         f"{row['info_interviews']:<4} interviews"
+                         + (f"  ({per:.2f} each)" if per is not None else ""))
     return "\n".join(lines)
+
+
+def _rate_text(record: dict) -> str:
+    if not record.get("n"):
+        return "(no leads old enough to judge)"
+    return (f"({record['rate']:.0%}, 95% interval {record['ci_low']:.0%} to "
+            f"{record['ci_high']:.0%})")
+
+
+# ---------------------------------------------------------------------------
+# charts
+# ---------------------------------------------------------------------------
+def _cmd_charts(args: argparse.Namespace) -> int:
+    formats = _formats(args.format)
+    log, report = _load(args)
+    if log.empty:
+        raise ExportError(f"no leads to draw: {report.rows_read} rows read, none loaded; run "
+                          "'infoview validate' on the same files to see why")
+    written = _write_charts(log, args.out, formats=formats, anonymise=args.anonymise,
+                            k=args.min_group, as_of=args.as_of)
+    print(f"wrote {len(written)} files to {args.out}/ "
+          + ("(names pseudonymised, groups under "
+             f"{args.min_group} left out)" if args.anonymise else "(real names: do not share)"))
+    return EXIT_OK
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    from .export import FORMATS
+
+    formats = tuple(f.strip().lower().lstrip(".") for f in text.split(",") if f.strip())
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ExportError(f"cannot write charts as {', '.join(unknown) or 'nothing'}: "
+                          f"use --format with any of {','.join(FORMATS)}")
+    return formats
+
+
+def _write_charts(log: pd.DataFrame, out: Path, **options: object) -> list[Path]:
+    from .export import export_charts
+
+    try:
+        return export_charts(log, out, **options)
+    except OSError as exc:
+        raise ExportError(f"cannot write the charts to {out}: {exc.strerror or exc}; choose "
+                          "another --out folder") from exc
 
 
 # ---------------------------------------------------------------------------
@@ -241,6 +371,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"### {name}: {report}")
         print(format_summary(summary))
         print()
+        if name == "cohort":
+            charts = _write_charts(log, args.out / "charts", formats=("png", "svg", "pdf"))
+            print(f"workshop chart pack: {len(charts)} files in {args.out / 'charts'}/")
     print(f"results written to {args.out}/")
     return EXIT_OK
 

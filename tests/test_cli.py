@@ -61,9 +61,58 @@ def test_summary_json_counts(log_csv, capsys):
     assert (s["leads"], s["networking"], s["applications"]) == (5, 5, 0)
     assert s["funnel"] == {"contacted": 4, "responded": 2, "info_interview": 2, "referred": 2,
                            "job_interview": 1, "offer": 1}
-    assert sorted(s["by_channel"], key=lambda r: r["channel"]) == [
-        {"channel": "email", "n": 2, "responded": 1},
-        {"channel": "linkedin", "n": 2, "responded": 1}]
+    # Judged at the newest date, every lead is younger than 14 days: all pending, none
+    # counted as "no response".
+    assert s["response_rate"] == {"n": 0, "responded": 0, "rate": None, "ci_low": None,
+                                  "ci_high": None, "pending": 4}
+
+
+# Wilson 95% intervals, by hand: for 2 of 4, centre (2 + z^2/2) / (4 + z^2) = 0.5 and
+# half-width z * sqrt(p(1-p)/n + z^2/(4n^2)) / (1 + z^2/n) = 0.35; R:
+# prop.test(2, 4, correct = FALSE)$conf.int = 0.1500 0.8500, and for 1 of 2 = 0.0945 0.9055.
+WILSON_2_OF_4 = (0.1500, 0.8500)
+WILSON_1_OF_2 = (0.0945, 0.9055)
+
+
+def test_summary_json_rates_and_benchmarks(log_csv, capsys):
+    assert main(["summary", str(log_csv), "--json", "--as-of", "2024-03-01"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    r = s["response_rate"]
+    assert (r["n"], r["responded"], r["pending"], r["rate"]) == (4, 2, 0, 0.5)
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx(WILSON_2_OF_4, abs=5e-5)
+    channels = {row["channel"]: row for row in s["by_channel"]}
+    assert set(channels) == {"email", "linkedin"}
+    for row in channels.values():
+        assert (row["n"], row["responded"], row["rate"]) == (2, 1, 0.5)
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx(WILSON_1_OF_2, abs=5e-5)
+        assert row["small_sample"] is True
+    # Two coffee chats (Ann, Cy); Ann's offer came from hers. R: binom.test(1, 2, 1/12)
+    # p = P(1) + P(2) = 22/144 + 1/144 = 0.1597.
+    c = s["info_interview_to_offer"]
+    assert (c["interviews"], c["offers"], c["rate"], c["benchmark"]) == (2, 1, 0.5,
+                                                                          pytest.approx(1 / 12))
+    assert (c["ci_low"], c["ci_high"]) == pytest.approx(WILSON_1_OF_2, abs=5e-5)
+    assert c["p_value"] == pytest.approx(23 / 144)
+    assert c["benchmark_label"] == "1 in 12"
+    a = s["application_to_offer"]
+    assert (a["applications"], a["offers"], a["rate"], a["p_value"]) == (0, 0, None, None)
+    assert a["benchmark"] == pytest.approx(1 / 200)
+    # No industry column: one group. Cy's status "Referred" means at least one referral.
+    (y,) = s["referral_yield_by_industry"]
+    assert (y["info_interviews"], y["referrals"], y["per_interview"]) == (2, 1, 0.5)
+
+
+def test_summary_text(log_csv, capsys):
+    assert main(["summary", str(log_csv), "--as-of", "2024-03-01"]) == 0
+    out = capsys.readouterr().out
+    assert "responses: 2 of 4 (50%, 95% interval 15% to 85%)" in out
+    assert "offers from informational interviews: 1 of 2" in out and "1 in 12" in out
+
+
+def test_summary_bad_date_is_one_line(log_csv):
+    result = run_cli("summary", log_csv, "--as-of", "someday")
+    assert result.returncode == 2 and "not a date: 'someday'" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_unreadable_input_is_one_line_and_exit_2(tmp_path):
@@ -110,10 +159,36 @@ def test_demo_writes_results(tmp_path, capsys):
     assert "my_outreach_summary.json" in written and "cohort_summary.json" in written
     summary = json.loads((tmp_path / "out" / "cohort_summary.json").read_text())
     assert summary["seekers"] >= 50 and summary["leads"] > 1000
+    charts = {p.suffix for p in (tmp_path / "out" / "charts").iterdir()}
+    assert charts == {".png", ".svg", ".pdf", ".md"}
+
+
+def test_charts_writes_the_pack_for_the_sample_cohort(tmp_path):
+    from infoview_analytics.export import CHART_NAMES
+    from infoview_analytics.sample import SAMPLE_COHORT_FOLDER
+
+    out = tmp_path / "charts"
+    result = run_cli("charts", SAMPLE_COHORT_FOLDER, "--out", out, "--format", "png,svg")
+    assert result.returncode == 0, result.stderr
+    assert "names pseudonymised" in result.stdout
+    written = {p.name for p in out.iterdir()}
+    assert written == {f"{n}.{ext}" for n in CHART_NAMES for ext in ("png", "svg")} | {"index.md"}
+    assert "pseudonyms" in (out / "index.md").read_text()
+
+
+def test_charts_bad_format_and_unwritable_folder(tmp_path, log_csv):
+    result = run_cli("charts", log_csv, "--out", tmp_path / "c", "--format", "png,gif")
+    assert result.returncode == 2 and "--format" in result.stderr and "gif" in result.stderr
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    result = run_cli("charts", log_csv, "--out", blocker / "charts")
+    assert result.returncode == 2 and "cannot write the charts" in result.stderr
+    for r in (result,):
+        assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
 
 
 def test_help_lists_commands():
     result = run_cli("--help")
     assert result.returncode == 0
-    for command in ("validate", "summary", "template", "demo"):
+    for command in ("validate", "summary", "charts", "template", "demo"):
         assert command in result.stdout
