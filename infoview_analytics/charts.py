@@ -254,6 +254,30 @@ def _fmt_one_in(x: float) -> str:
     return f"{x:,.1f}" if x < 2 else f"{x:,.0f}"
 
 
+def _mark_small(patches: Sequence, small: np.ndarray, color: str) -> None:
+    """Tag each bar for tests and make small-sample bars lighter and hatched."""
+    for patch, is_small in zip(patches, small, strict=True):
+        patch.set_gid("bar")
+        if is_small:
+            patch.set_alpha(0.4)
+            patch.set_hatch("//")
+            patch.set_edgecolor(color)
+
+
+def _whiskers(ax: Axes, at: np.ndarray, low: np.ndarray, high: np.ndarray, *, cap: float,
+              horizontal: bool) -> np.ndarray:
+    """Interval whiskers with caps at positions ``at``; returns where an interval was drawn."""
+    has_ci = ~(np.isnan(low) | np.isnan(high))
+    if has_ci.any():
+        along, across = (ax.hlines, ax.vlines) if horizontal else (ax.vlines, ax.hlines)
+        pos = at[has_ci]
+        along(pos, low[has_ci], high[has_ci], colors=_INK, linewidth=2.5, zorder=3,
+              gid="interval")
+        across(np.r_[low[has_ci], high[has_ci]], np.r_[pos, pos] - cap, np.r_[pos, pos] + cap,
+               colors=_INK, linewidth=2.5, zorder=3, gid="interval-caps")
+    return has_ci
+
+
 def _interval_bars(
     ax: Axes,
     labels: Sequence[str],
@@ -271,20 +295,8 @@ def _interval_bars(
     x = np.arange(len(values), dtype=float) if x is None else x
     small = np.zeros(len(values), dtype=bool) if small is None else small
     bars = ax.bar(x, np.nan_to_num(values), width=width, color=color, label="_bars", zorder=2)
-    for patch, is_small in zip(bars.patches, small, strict=True):
-        patch.set_gid("bar")
-        if is_small:
-            patch.set_alpha(0.4)
-            patch.set_hatch("//")
-            patch.set_edgecolor(color)
-    has_ci = ~(np.isnan(low) | np.isnan(high))
-    if has_ci.any():
-        ax.vlines(x[has_ci], low[has_ci], high[has_ci], colors=_INK, linewidth=2.5,
-                  zorder=3, gid="interval")
-        cap = width * 0.18
-        ax.hlines(np.r_[low[has_ci], high[has_ci]], np.r_[x[has_ci], x[has_ci]] - cap,
-                  np.r_[x[has_ci], x[has_ci]] + cap, colors=_INK, linewidth=2.5, zorder=3,
-                  gid="interval-caps")
+    _mark_small(bars.patches, small, color)
+    has_ci = _whiskers(ax, x, low, high, cap=width * 0.18, horizontal=False)
     if value_labels is not None:
         tops = np.where(has_ci, high, values)
         for xi, top, text in zip(x, np.nan_to_num(tops), value_labels, strict=True):
@@ -319,20 +331,8 @@ def _interval_barh(
     y = np.arange(len(values), dtype=float)
     bars = ax.barh(y, np.nan_to_num(values), height=height, color=color, label="_bars",
                    zorder=2)
-    for patch, is_small in zip(bars.patches, small, strict=True):
-        patch.set_gid("bar")
-        if is_small:
-            patch.set_alpha(0.4)
-            patch.set_hatch("//")
-            patch.set_edgecolor(color)
-    has_ci = ~(np.isnan(low) | np.isnan(high))
-    if has_ci.any():
-        ax.hlines(y[has_ci], low[has_ci], high[has_ci], colors=_INK, linewidth=2.5,
-                  zorder=3, gid="interval")
-        cap = height * 0.18
-        ax.vlines(np.r_[low[has_ci], high[has_ci]], np.r_[y[has_ci], y[has_ci]] - cap,
-                  np.r_[y[has_ci], y[has_ci]] + cap, colors=_INK, linewidth=2.5, zorder=3,
-                  gid="interval-caps")
+    _mark_small(bars.patches, small, color)
+    has_ci = _whiskers(ax, y, low, high, cap=height * 0.18, horizontal=True)
     ends = np.nan_to_num(np.where(has_ci, np.fmax(high, values), values))
     for yi, end, text in zip(y, ends, value_labels, strict=True):
         ax.annotate(text, (end, yi), xytext=(8, 0), textcoords="offset points", ha="left",
