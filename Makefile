@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: demo test lint sample clean
+.PHONY: demo test lint sample bench clean
 
 $(BIN)/infoview: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test: $(BIN)/infoview lint
 # Regenerate the bundled sample data (deterministic; seed 2024).
 sample: $(BIN)/infoview
 	$(BIN)/python -m infoview_analytics.sample data
+
+# Speed and scale benchmark (see benchmarks/run.py; ~30 min with the 1M-lead cases).
+bench: $(BIN)/infoview
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Speed and scale benchmarks for infoview-analytics (``python -m benchmarks.run``)."""

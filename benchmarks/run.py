@@ -1,0 +1,410 @@
+"""Speed and scale benchmark: ``python -m benchmarks.run`` (or ``make bench``).
+
+Every case runs in a fresh Python process, ``--repeat`` times; the table shows
+the median and the minimum wall time of the timed call (imports and input
+generation are not timed) and the child's peak resident memory (``ru_maxrss``).
+Timings on a shared machine are noisy, so every target is a *ratio* against a
+baseline measured in the same run:
+
+* (a) the fastest raw reader: ``fastexcel`` (calamine to Arrow) for .xlsx,
+  ``pandas.read_csv`` for .csv;
+* (b) the naive path: ``pandas.read_excel`` with its default engine (openpyxl);
+* (c) ``load_log``: read, map, normalise, validate, with the full load report.
+
+Inputs are generated once with :mod:`infoview_analytics.sample` and cached
+(``$INFOVIEW_BENCH_CACHE``, else a folder in the temp dir); see ``data.py``.
+
+Examples::
+
+    python -m benchmarks.run                       # 1k, 10k, 100k, 1M; 3 repetitions
+    python -m benchmarks.run --sizes 1k,10k --repeat 1
+    python -m benchmarks.run --sizes 1k --repeat 1 --quick   # seconds; smoke test
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1M": 1_000_000}
+#: the default safety limits of read.py refuse a million-lead sheet (21M cells); raised for 1M
+BIG = 1_000_000
+
+
+# ---------------------------------------------------------------------------
+# Child side: one timed call, one JSON line on stdout.
+# ---------------------------------------------------------------------------
+def _child(case: str, arg: str, raise_limits: bool) -> dict:
+    import resource
+    import warnings
+
+    warnings.simplefilter("ignore")
+    from benchmarks import data
+
+    extra: dict = {}
+    if case == "idle":
+        import fastexcel  # noqa: F401
+        import pandas  # noqa: F401
+
+        import infoview_analytics.load  # noqa: F401
+
+        def run():
+            return None
+    elif case == "raw_xlsx":
+        import fastexcel
+
+        path = str(data.xlsx_file(int(arg)))
+
+        def run():
+            return fastexcel.read_excel(path).load_sheet(0).to_arrow()
+    elif case == "raw_csv":
+        import pandas as pd
+
+        path = data.csv_file(int(arg))
+
+        def run():
+            return pd.read_csv(path)
+    elif case == "naive_xlsx":
+        import pandas as pd
+
+        path = data.xlsx_file(int(arg))
+
+        def run():
+            return pd.read_excel(path, engine="openpyxl")
+    elif case in ("load_xlsx", "load_csv", "load_folder"):
+        from infoview_analytics import read
+        from infoview_analytics.load import load_log_with_report
+
+        if raise_limits:
+            read.MAX_CELLS = 100_000_000
+            read.MAX_PART_BYTES = read.MAX_TOTAL_BYTES = 8 * 2**30
+            read.MAX_TEXT_BYTES = 8 * 2**30
+        if case == "load_folder":
+            path = data.student_folder(int(arg))
+        else:
+            path = (data.xlsx_file if case == "load_xlsx" else data.csv_file)(int(arg))
+
+        def run():
+            log, report = load_log_with_report(path)
+            assert report.rows_read == report.rows_loaded + report.rows_rejected
+            extra["rows"] = len(log)
+            return log
+    elif case == "raw_folder":
+        import fastexcel
+        import pandas as pd
+
+        files = sorted(p for p in data.student_folder(int(arg)).iterdir()
+                       if p.suffix in (".xlsx", ".csv"))
+
+        def run():
+            for p in files:
+                if p.suffix == ".csv":
+                    pd.read_csv(p, skip_blank_lines=True)
+                else:
+                    fastexcel.read_excel(str(p)).load_sheet(0).to_arrow()
+            extra["files"] = len(files)
+    elif case == "metrics":
+        from infoview_analytics import metrics
+
+        log = data.canonical_log(int(arg))
+        names = [n for n in metrics.__all__ if callable(getattr(metrics, n))
+                 and not isinstance(getattr(metrics, n), type) and n != "format_one_in"]
+        extra["functions"] = names
+
+        def run():
+            for n in names:
+                getattr(metrics, n)(log)
+    elif case == "groupby":
+        log = data.canonical_log(int(arg))
+        cols = ["responded", "info_interview", "job_interview", "offer", "followups",
+                "referrals"]
+
+        def run():
+            return log.groupby("seeker")[cols].mean()
+    elif case in ("export", "export_png"):
+        from infoview_analytics.export import FORMATS, export_charts
+
+        log = data.canonical_log(int(arg))
+        formats = ("png",) if case == "export_png" else FORMATS
+        out = Path(tempfile.mkdtemp(prefix="infoview-bench-charts-"))
+
+        def run():
+            extra["charts"] = len(export_charts(log, out, formats=formats))
+    elif case == "filter":
+        import io
+
+        try:
+            from infoview_analytics import widgets
+            from infoview_analytics.filters import filter_log
+        except ImportError as exc:
+            return {"unavailable": str(exc)}
+        log = data.canonical_log(int(arg))
+        cohort = str(log["cohort"].dropna().iloc[-1])
+        industry = str(log["industry"].dropna().iloc[0])
+        widgets.draw_overview(log)  # warm up matplotlib's caches (fonts, style)
+
+        def run():
+            subset = filter_log(log, cohort=cohort, industry=industry)
+            widgets.funnel_table(subset)
+            fig = widgets.draw_overview(subset)
+            fig.savefig(io.BytesIO(), format="png", dpi=60)
+            extra["rows"] = len(subset)
+    else:
+        raise SystemExit(f"unknown case {case}")
+    t0 = time.perf_counter()
+    run()
+    seconds = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    return {"seconds": seconds, "rss_mb": rss, **extra}
+
+
+# ---------------------------------------------------------------------------
+# Parent side: repetitions, ratios, targets.
+# ---------------------------------------------------------------------------
+class Result:
+    def __init__(self, runs: list[dict]):
+        self.runs = runs
+        self.ok = bool(runs) and all("seconds" in r for r in runs)
+        self.info = runs[0] if runs else {}
+
+    @property
+    def median(self) -> float:
+        return statistics.median(r["seconds"] for r in self.runs)
+
+    @property
+    def min(self) -> float:
+        return min(r["seconds"] for r in self.runs)
+
+    @property
+    def rss(self) -> float:
+        return statistics.median(r["rss_mb"] for r in self.runs)
+
+
+def measure(case: str, arg: object, repeat: int, *, raise_limits: bool = False,
+            timeout: float = 3600) -> Result:
+    runs = []
+    for _ in range(repeat):
+        cmd = [sys.executable, "-m", "benchmarks.run", "--child", case, str(arg)]
+        if raise_limits:
+            cmd.append("--raise-limits")
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        if proc.returncode:
+            tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
+            print(f"    {case} {arg}: failed: {tail}", flush=True)
+            return Result([{"error": tail}])
+        runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        if "unavailable" in runs[-1]:
+            break
+    return Result(runs)
+
+
+def _fmt_s(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def _time(r: Result) -> str:
+    return f"{_fmt_s(r.median)} (min {_fmt_s(r.min)})" if r.ok else "—"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1k,10k,100k,1M",
+                        help="comma-separated lead counts: 1k, 10k, 100k, 1M")
+    parser.add_argument("--repeat", type=int, default=3, help="fresh processes per case")
+    parser.add_argument("--quick", action="store_true",
+                        help="small stand-ins for the 1M-lead, 200-file and 20k-lead cases")
+    parser.add_argument("--naive-1m", action="store_true",
+                        help="also run pandas.read_excel (openpyxl) on 1M leads, once (minutes)")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--raise-limits", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(_child(*args.child, args.raise_limits)))
+        return 0
+
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import data
+
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    unknown = [s for s in sizes if s not in SIZES]
+    if unknown:
+        parser.error(f"unknown size(s) {unknown}; choose from {', '.join(SIZES)}")
+    repeat = max(1, args.repeat)
+    largest = max(SIZES[s] for s in sizes)
+    n_files = 20 if args.quick else 200
+    metrics_n = largest if args.quick else BIG
+    cohort_n = min(largest, 20_000) if args.quick else 20_000
+    print(f"infoview-analytics benchmark, {dt.date.today()}, {platform.python_version()}, "
+          f"{os.cpu_count()} cores, cache {data.cache_dir()}", flush=True)
+    print("generating inputs (cached after the first run) ...", flush=True)
+    t0 = time.perf_counter()
+    for s in sizes:
+        data.xlsx_file(SIZES[s])
+        data.csv_file(SIZES[s])
+    data.student_folder(n_files)
+    data.canonical_log(metrics_n)
+    data.canonical_log(cohort_n)
+    print(f"  ready in {time.perf_counter() - t0:.0f} s", flush=True)
+
+    idle = measure("idle", 0, 1)
+    print(f"imports alone: {idle.rss:.0f} MB peak memory", flush=True)
+    lines: list[str] = []  # markdown rows
+    targets: list[tuple[str, str, str]] = []  # (what, measured, verdict)
+
+    def target(what: str, value: float | None, limit: float, unit: str = "x",
+               lower: bool = True, note: str = "") -> None:
+        if value is None:
+            measured, verdict = "not measured" + (f" ({note})" if note else ""), "—"
+        else:
+            measured = f"{value:.2f} {unit}".replace(" x", "x")
+            ok = value <= limit if lower else value >= limit
+            verdict = "MET" if ok else "MISSED"
+            if note:
+                measured += f" ({note})"
+        print(f"TARGET {what}: {measured} -> {verdict}", flush=True)
+        targets.append((what, measured, verdict))
+
+    results: dict[tuple[str, str], tuple[Result, Result, Result | None]] = {}
+    for s in sizes:
+        n = SIZES[s]
+        for kind in ("xlsx", "csv"):
+            print(f"{s} leads, .{kind}:", flush=True)
+            raw = measure(f"raw_{kind}", n, repeat)
+            print(f"  (a) raw reader   {_time(raw)}, {raw.rss:.0f} MB", flush=True)
+            naive = None
+            if kind == "xlsx":
+                if n >= BIG and not args.naive_1m:
+                    print("  (b) pandas.read_excel: skipped at 1M (minutes); --naive-1m runs "
+                          "it once", flush=True)
+                else:
+                    naive = measure("naive_xlsx", n, 1 if n >= BIG else repeat)
+                    print(f"  (b) read_excel   {_time(naive)}, {naive.rss:.0f} MB", flush=True)
+            load = measure(f"load_{kind}", n, repeat, raise_limits=n >= BIG)
+            print(f"  (c) load_log     {_time(load)}, {load.rss:.0f} MB"
+                  + ("  [safety limits raised: 1M leads x 21 columns is over the default "
+                     "5,000,000-cell limit]" if n >= BIG else ""), flush=True)
+            results[(s, kind)] = (raw, naive, load)
+            c_a = load.median / raw.median if load.ok and raw.ok else None
+            b_c = naive.median / load.median if naive and naive.ok and load.ok else None
+            mem = load.rss / raw.rss if load.ok and raw.ok else None
+            per_k = load.median / n * 1000 if load.ok else None
+            if c_a is not None:
+                print(f"  c/a = {c_a:.2f}x   b/c = {f'{b_c:.1f}x' if b_c else '—'}   "
+                      f"memory c/a = {mem:.2f}x   {per_k * 1000:.2f} ms per 1,000 rows",
+                      flush=True)
+            tgt_ca = {("100k", "xlsx"): "≤ 1.5", ("1M", "xlsx"): "≤ 1.5",
+                      ("100k", "csv"): "≤ 3"}.get((s, kind), "")
+            tgt_bc = "≥ 8" if (s, kind) in (("100k", "xlsx"), ("1M", "xlsx")) else ""
+            tgt_mem = "≤ 2" if (s, kind) == ("1M", "xlsx") else ""
+            lines.append(
+                f"| {s} .{kind} | {_time(raw)} | {_time(naive) if naive else '—'} | "
+                f"{_time(load)} | {f'{c_a:.2f}' if c_a else '—'} | {tgt_ca or '—'} | "
+                f"{f'{b_c:.1f}' if b_c else '—'} | {tgt_bc or '—'} | "
+                f"{raw.rss:.0f} / {load.rss:.0f} MB"
+                f"{f' ({mem:.2f}x)' if mem else ''} | {tgt_mem or '—'} | "
+                f"{f'{per_k * 1000:.2f} ms' if per_k else '—'} |")
+
+    def ratio(key, which):
+        if key not in results:
+            return None, f"{key[0]} not in --sizes"
+        raw, naive, load = results[key]
+        if which == "c/a":
+            return (load.median / raw.median if load.ok and raw.ok else None), ""
+        if which == "b/c":
+            if naive is None:
+                return None, "pandas.read_excel skipped"
+            return (naive.median / load.median if naive.ok and load.ok else None), ""
+        return (load.rss / raw.rss if load.ok and raw.ok else None), ""
+
+    print("\nfolder of student files:", flush=True)
+    raw_f = measure("raw_folder", n_files, repeat)
+    load_f = measure("load_folder", n_files, repeat)
+    print(f"  sum of raw reads {_time(raw_f)}; load_log {_time(load_f)}", flush=True)
+
+    print(f"\nfull metric set on {metrics_n:,} leads:", flush=True)
+    met = measure("metrics", metrics_n, repeat)
+    grp = measure("groupby", metrics_n, repeat)
+    print(f"  {len(met.info.get('functions', []))} functions "
+          f"({', '.join(met.info.get('functions', []))})", flush=True)
+    print(f"  all metrics {_time(met)}; groupby('seeker').mean() {_time(grp)}", flush=True)
+
+    print(f"\nchart pack export ({cohort_n:,} leads):", flush=True)
+    exp = measure("export_png" if args.quick else "export", cohort_n, repeat)
+    print(f"  export_charts {_time(exp)}, {exp.info.get('charts', '?')} files", flush=True)
+
+    print(f"\nfilter change on a {cohort_n:,}-lead cohort:", flush=True)
+    flt = measure("filter", cohort_n, repeat)
+    if "unavailable" in flt.info:
+        print("  not available yet (infoview_analytics.filters / widgets)", flush=True)
+    else:
+        print(f"  filter_log + funnel table + overview chart redrawn {_time(flt)} "
+              f"({flt.info.get('rows', '?')} leads left)", flush=True)
+
+    print("\ntargets:", flush=True)
+    quick_note = " [quick: small stand-in]" if args.quick else ""
+    v, note = ratio(("100k", "xlsx"), "c/a")
+    target("100k xlsx: load_log <= 1.5 x fastest raw reader", v, 1.5, note=note)
+    v, note = ratio(("100k", "xlsx"), "b/c")
+    target("100k xlsx: load_log >= 8 x faster than pandas.read_excel", v, 8, lower=False,
+           note=note)
+    v, note = ratio(("1M", "xlsx"), "c/a")
+    target("1M xlsx: load_log <= 1.5 x fastest raw reader", v, 1.5, note=note)
+    v, note = ratio(("1M", "xlsx"), "b/c")
+    target("1M xlsx: load_log >= 8 x faster than pandas.read_excel", v, 8, lower=False,
+           note=note)
+    v, note = ratio(("1M", "xlsx"), "mem")
+    target("1M xlsx: peak memory <= 2 x raw reader's", v, 2, note=note)
+    v, note = ratio(("100k", "csv"), "c/a")
+    target("100k csv: load_log <= 3 x pandas.read_csv", v, 3, note=note)
+    target(f"full metric set on {metrics_n:,} leads <= 2 s", met.median if met.ok else None, 2,
+           unit="s", note=quick_note.strip(" []"))
+    target(f"full metric set on {metrics_n:,} leads <= 10 x groupby().mean()",
+           met.median / grp.median if met.ok and grp.ok else None, 10,
+           note=quick_note.strip(" []"))
+    target(f"{n_files}-file folder: load_log <= 1.5 x sum of raw reads",
+           load_f.median / raw_f.median if load_f.ok and raw_f.ok else None, 1.5,
+           note=quick_note.strip(" []"))
+    target(f"filter change on a {cohort_n:,}-lead cohort <= 300 ms",
+           flt.median * 1000 if flt.ok and "unavailable" not in flt.info else None, 300,
+           unit="ms", note="not available yet" if "unavailable" in flt.info
+           else quick_note.strip(" []"))
+
+    print("\nmarkdown (for benchmarks/RESULTS.md):\n")
+    print(f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.system()}; {dt.date.today()}; median of {repeat} fresh processes "
+          "(min in brackets).\n")
+    print("| input | (a) raw reader | (b) pandas.read_excel | (c) load_log | c/a | target | "
+          "b/c | target | peak memory a / c | target c/a | c per 1,000 rows |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("\n".join(lines))
+    print("\n| other case | time | baseline | ratio |\n|---|---|---|---|")
+    print(f"| {n_files}-file folder, load_log | {_time(load_f)} | sum of raw reads "
+          f"{_time(raw_f)} | "
+          f"{f'{load_f.median / raw_f.median:.2f}x' if load_f.ok and raw_f.ok else '—'} |")
+    print(f"| full metric set, {metrics_n:,} leads | {_time(met)} | groupby('seeker').mean() "
+          f"{_time(grp)} | {f'{met.median / grp.median:.1f}x' if met.ok and grp.ok else '—'} |")
+    print(f"| chart pack export ({exp.info.get('charts', '?')} files), {cohort_n:,} leads | "
+          f"{_time(exp)} | — | — |")
+    flt_text = "not available yet" if "unavailable" in flt.info else _time(flt)
+    print(f"| filter change, {cohort_n:,} leads | {flt_text} | — | — |")
+    print("\n| target | measured | |\n|---|---|---|")
+    for what, measured, verdict in targets:
+        print(f"| {what} | {measured} | {verdict} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main())
