@@ -1,41 +1,65 @@
-"""``export_charts``: the workshop chart pack, anonymised, as PNG, SVG and PDF.
+"""Sharing the results: the workshop chart pack and the metric tables, anonymised.
 
-One call turns an outreach log into a folder of slides-ready charts: the
-funnel, response rates by channel and by industry, informational interviews
-against 1 in 12, applications against 1 in 200, referral yield and chains,
-time to response, weekly activity and, with more than one cohort, cohort
-outcomes. Every chart has a title and a caption giving n, the date range and
-the benchmark's source.
+:func:`export_charts` turns an outreach log into a folder of slides-ready
+charts (PNG, SVG, PDF): the funnel, response rates by channel and by
+industry, informational interviews against 1 in 12, applications against
+1 in 200, referral yield and chains, time to response, weekly activity and,
+with more than one cohort, cohort outcomes. Every chart has a title and a
+caption giving n, the date range and the benchmark's source.
+:func:`export_tables` writes the main metric tables behind them as CSV files
+and one XLSX workbook.
 
 By default names are replaced by pseudonyms before anything is computed
 (``privacy.pseudonymise``), free text (notes, status words, the channel as
 written, file names) is dropped, and groups with fewer than ``k`` leads are
-left out of the bars (``privacy.suppress_small``), which the caption says.
+left out of the bars or blanked in the tables (``privacy.suppress_small``),
+which the caption or the table says. Text cells of tables are neutralised
+against spreadsheet formula injection (:func:`neutralise_formula`).
 
-Files are first written to a temporary folder beside ``out_dir`` and then
-moved into place one by one with ``os.replace``, so an interrupted run never
-leaves a half-written chart. Figures are made with ``matplotlib.figure.Figure``
-and rendered by file format, so exporting never selects or changes the pyplot
-backend and leaves the caller's open figures alone.
-"""
+Every file is made in memory first and then written with
+:func:`write_atomically` (a temporary file in the same folder, renamed into
+place with ``os.replace``), so an interrupted run never leaves a half-written
+file, and a chart or table that fails to draw leaves the folder as it was.
+Figures are made with ``matplotlib.figure.Figure`` and rendered by file
+format, so exporting never selects or changes the pyplot backend and leaves
+the caller's open figures alone."""
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import datetime as dt
+import io
 import os
-import shutil
-import tempfile
+import secrets
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import openpyxl
+import openpyxl.styles
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from . import benchmarks, charts, metrics, privacy
+from .errors import SmallSampleWarning
+from .save import save_workbook_reproducibly
 
-__all__ = ["export_charts", "FORMATS", "CHART_NAMES"]
+__all__ = [
+    "export_charts",
+    "export_tables",
+    "neutralise_formula",
+    "write_atomically",
+    "FORMATS",
+    "CHART_NAMES",
+    "TABLE_FORMATS",
+    "TABLE_NAMES",
+    "TABLES_WORKBOOK",
+]
 
 #: File formats :func:`export_charts` can write.
 FORMATS = ("png", "svg", "pdf")
@@ -52,6 +76,26 @@ CHART_NAMES = (
     "09_weekly_activity",
     "10_cohort_outcomes",
 )
+#: File formats :func:`export_tables` can write.
+TABLE_FORMATS = ("csv", "xlsx")
+#: The workbook :func:`export_tables` writes (an ``About`` sheet, then a sheet per table).
+TABLES_WORKBOOK = "tables.xlsx"
+#: The tables of :func:`export_tables` (CSV file stems and sheet names), with what each shows.
+TABLE_NAMES = {
+    "funnel": "Leads reaching each stage, networking and applications (funnel, by activity)",
+    "response_by_channel": "Share of leads that replied, by channel (pending: too recent to judge)",
+    "response_by_industry": "Share of leads that replied, by industry",
+    "response_by_cohort": "Share of leads that replied, by cohort",
+    "offers_networking": "Offers per informational interview, by cohort, against 1 in 12",
+    "offers_applications": "Offers per application, by cohort, against 1 in 200",
+    "referral_yield_by_industry": "Referrals per informational interview, by industry",
+    "referred_vs_cold": "What referred leads went on to do, against cold leads",
+    "response_days_by_channel": "Median days to a reply, by channel (Kaplan-Meier)",
+    "cohort_outcomes": "Per cohort: seekers, outreach and interviews per seeker, offers",
+    "per_seeker": "One row per seeker: outreach, replies, interviews, offers",
+}
+#: Text that spreadsheet programs run as a formula when it starts a cell (OWASP).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Columns never needed by a chart that may carry names or free text.
 _FREE_TEXT = ("notes", "status_raw", "channel_raw", "contact_title", "source_file",
               "source_sheet", "source_row")
@@ -134,24 +178,169 @@ def export_charts(
 
     data = _shareable(log, anonymise=anonymise, salt=salt)
     pack = _ChartPack(data, k=k or 0, as_of=as_of, anonymised=anonymise)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    # Everything is drawn in memory first: a chart that fails to draw leaves every
+    # file in out_dir as it was. Then each file is written atomically.
+    rendered: list[tuple[str, bytes]] = []
+    captions: list[tuple[_Chart, str]] = []
+    for chart in pack.charts():
+        files, caption = _render(chart, formats=formats, dpi=dpi, figsize=figsize)
+        rendered += files
+        captions.append((chart, caption))
+    rendered.append(("index.md", _index(captions, formats, pack).encode("utf-8")))
+    return [write_atomically(out_dir / name, content) for name, content in rendered]
+
+
+def export_tables(
+    log: pd.DataFrame,
+    out_dir: str | os.PathLike[str],
+    *,
+    formats: Sequence[str] = TABLE_FORMATS,
+    anonymise: bool = True,
+    k: int | None = 5,
+    as_of: object = None,
+    salt: str | bytes | None = None,
+) -> list[Path]:
+    """Write the main metric tables for ``log`` as CSV files and one XLSX workbook.
+
+    The tables are prepared for sharing exactly like the chart pack
+    (:func:`export_charts`): names are replaced by salted pseudonyms, free
+    text (notes, status words, the channel as written, contact titles, file
+    names) is left out, and the numbers of groups with fewer than ``k`` are
+    blanked, their ``n`` shown as ``"<5"``. Every text cell is neutralised
+    against formula injection (:func:`neutralise_formula`), and every file is
+    written to a temporary file beside it and then renamed into place, so an
+    interrupted run leaves no half-written file.
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        A canonical outreach log (``load_log``). It is not changed.
+    out_dir : str or path
+        Folder for the tables (created if needed). Existing files of the same
+        names are replaced; nothing else in it is touched.
+    formats : sequence of {"csv", "xlsx"}
+        ``"csv"``: one UTF-8 (with BOM, so Excel reads accents) file per
+        table; ``"xlsx"``: one workbook, ``tables.xlsx``, with an ``About``
+        sheet and a sheet per table.
+    anonymise : bool
+        Replace seeker, contact and referrer names by pseudonyms before
+        computing anything (default). Free text is left out either way.
+    k : int or None
+        Blank the numbers of groups with fewer than ``k`` leads (seekers for
+        ``cohort_outcomes``, leads for ``per_seeker``); ``None`` or 0 keeps
+        every number.
+    as_of : date-like, optional
+        The "today" of the analysis (response rates, stalled seekers); by
+        default the newest date in the log.
+    salt : str or bytes, optional
+        Salt for the pseudonyms; by default ``privacy.project_salt()``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Every file written: the CSV files in the order of :data:`TABLE_NAMES`,
+        then ``tables.xlsx``.
+
+    Each table has its group columns first, then ``n`` (a number, or
+    ``"<5"`` where suppressed), the counts, rates and intervals of the metric
+    (see :mod:`~infoview_analytics.metrics`), and ``suppressed``. Missing
+    values and infinite "1 in N" (no offers yet) are empty cells; rates are
+    fractions (0.25 = 25%).
+
+    Raises
+    ------
+    ValueError
+        An unknown format, or a negative ``k``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from infoview_analytics.load import load_log
+    >>> from infoview_analytics.sample import SAMPLE_SEEKER_FILE
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     files = export_tables(load_log(SAMPLE_SEEKER_FILE), d, salt="workshop")
+    ...     [p.name for p in files][:2], files[-1].name
+    (['funnel.csv', 'response_by_channel.csv'], 'tables.xlsx')
+    """
+    formats = tuple(str(f).lower().lstrip(".") for f in formats)
+    unknown = sorted(set(formats) - set(TABLE_FORMATS))
+    if unknown or not formats:
+        raise ValueError(f"cannot write {unknown or 'no format'}: choose from {TABLE_FORMATS}")
+    if k is not None and k < 0:
+        raise ValueError(f"k must be 0 or more (the smallest group shown), not {k}")
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    data = _shareable(log, anonymise=anonymise, salt=salt)
+    tables = _metric_tables(data, k=k or 0, as_of=as_of)
+    files: list[tuple[str, bytes]] = []
+    if "csv" in formats:
+        files += [(f"{t.name}.csv", _csv_bytes(t)) for t in tables]
+    if "xlsx" in formats:
+        files.append((TABLES_WORKBOOK, _xlsx_bytes(tables, _about(data, anonymise, k or 0))))
+    # every file is made in memory before the first one is written
+    return [write_atomically(out_dir / name, content) for name, content in files]
+
+
+def neutralise_formula(value: object) -> object:
+    """A cell value that no spreadsheet program will run as a formula.
+
+    Text beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return is run as a formula by Excel, LibreOffice and Google Sheets when
+    a CSV is opened (``=HYPERLINK(...)`` in a contact's name becomes a
+    link; worse formulas can fetch data or start programs). Such text gets a
+    leading apostrophe, which the programs show as text, following the OWASP
+    guidance on CSV injection [1]_. Everything else, numbers included (a
+    negative number is a number, not text), is returned unchanged.
+
+    Both the CSV and the XLSX writers of :func:`export_tables` pass every
+    cell through here.
+
+    References
+    ----------
+    .. [1] OWASP, "CSV Injection", https://owasp.org/www-community/attacks/CSV_Injection
+
+    Examples
+    --------
+    >>> neutralise_formula('=HYPERLINK("http://x","click")')
+    '\\'=HYPERLINK("http://x","click")'
+    >>> neutralise_formula("-2+3"), neutralise_formula(-2), neutralise_formula("Acme")
+    ("'-2+3", -2, 'Acme')
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_atomically(path: str | os.PathLike[str], content: bytes) -> Path:
+    """Write *content* to *path* so that the file is either the old one or the whole new one.
+
+    The bytes go to a temporary file in the same folder (``.NAME.XXXXXXXX.tmp``,
+    same file system, so the rename is atomic), are flushed to disk, and the
+    file is then renamed over *path* with ``os.replace``. If anything fails or
+    the run is interrupted (``KeyboardInterrupt`` included) the temporary file
+    is removed and *path* is left as it was. The new file gets the usual
+    permissions (the user's umask), not the private ones of ``tempfile``.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
-        rendered: list[Path] = []
-        captions: list[tuple[_Chart, str]] = []
-        for chart in pack.charts():
-            files, caption = _render(chart, tmp, formats=formats, dpi=dpi, figsize=figsize)
-            rendered += files
-            captions.append((chart, caption))
-        index = tmp / "index.md"
-        index.write_text(_index(captions, formats, pack), encoding="utf-8")
-        written = []
-        for path in [*rendered, index]:
-            target = out_dir / path.name
-            os.replace(path, target)
-            written.append(target)
-        return written
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with os.fdopen(os.open(tmp, flags, 0o666), "wb") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return path
 
 
 # ---------------------------------------------------------------------------
@@ -319,22 +508,22 @@ class _ChartPack:
 # ---------------------------------------------------------------------------
 # Drawing and writing
 # ---------------------------------------------------------------------------
-def _render(chart: _Chart, folder: Path, *, formats: Sequence[str], dpi: int,
-            figsize: tuple[float, float]) -> tuple[list[Path], str]:
-    """Draw one chart and save it in every format; return the files and the caption."""
+def _render(chart: _Chart, *, formats: Sequence[str], dpi: int,
+            figsize: tuple[float, float]) -> tuple[list[tuple[str, bytes]], str]:
+    """Draw one chart and save it in every format, in memory; return (name, bytes) and caption."""
     with charts.workshop_style():
         fig = Figure(figsize=figsize, layout="constrained")
         ax = fig.add_subplot()
         caption = chart.draw(ax)
         ax.set_title(chart.title)
         charts.add_caption(fig, caption)
-        paths = []
+        files = []
         for fmt in formats:
-            path = folder / f"{chart.stem}.{fmt}"
+            buffer = io.BytesIO()
             metadata = {**_METADATA[fmt], "Title": chart.title}
-            fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata)
-            paths.append(path)
-    return paths, caption
+            fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
+            files.append((f"{chart.stem}.{fmt}", buffer.getvalue()))
+    return files, caption
 
 
 def _index(captions: list[tuple[_Chart, str]], formats: Sequence[str], pack: _ChartPack) -> str:
@@ -350,3 +539,128 @@ def _index(captions: list[tuple[_Chart, str]], formats: Sequence[str], pack: _Ch
         files = ", ".join(f"[{fmt}]({chart.stem}.{fmt})" for fmt in formats)
         lines.append(f"| {chart.title} | {files} | {caption.replace('|', '/')} |")
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Table:
+    name: str
+    columns: list[str]
+    rows: list[list[object]]  # plain Python values, text neutralised
+
+
+def _metric_tables(data: pd.DataFrame, *, k: int, as_of: object) -> list[_Table]:
+    """Every table of :data:`TABLE_NAMES`, suppressed and made of plain cell values."""
+    networking = data.loc[(data["activity"] == "networking").fillna(False)]
+    with warnings.catch_warnings():
+        # small groups are flagged in each table's small_sample column instead
+        warnings.simplefilter("ignore", SmallSampleWarning)
+        made = {
+            "funnel": metrics.funnel(data, by="activity"),
+            "response_by_channel": metrics.response_rates(data, by="channel", as_of=as_of),
+            "response_by_industry": metrics.response_rates(data, by="industry", as_of=as_of),
+            "response_by_cohort": metrics.response_rates(data, by="cohort", as_of=as_of),
+            "offers_networking": metrics.offer_conversion(data, activity="networking",
+                                                          by="cohort"),
+            "offers_applications": metrics.offer_conversion(data, activity="application",
+                                                            by="cohort"),
+            "referral_yield_by_industry": metrics.referral_yield(data, by="industry"),
+            "referred_vs_cold": metrics.referred_vs_cold(networking),
+            "response_days_by_channel": metrics.median_response_days(data, by="channel",
+                                                                     as_of=as_of),
+            "cohort_outcomes": metrics.cohort_outcomes(data, as_of=as_of),
+            "per_seeker": metrics.per_seeker(data),
+        }
+    n_columns = {"cohort_outcomes": "seekers", "per_seeker": "leads"}
+    return [_table(name, made[name], k=k, n_column=n_columns.get(name, "n"))
+            for name in TABLE_NAMES]
+
+
+def _table(name: str, table: pd.DataFrame, *, k: int, n_column: str) -> _Table:
+    """Suppress groups under ``k`` (``n`` shown as ``"<k"``) and turn cells into plain values."""
+    table = table.reset_index(drop=True)
+    if k and n_column in table.columns and len(table):
+        flagged = privacy.suppress_small(table, k=k, n_column=n_column)
+        small = flagged["suppressed"].to_numpy(dtype=bool)
+        shown = flagged[n_column].astype(object)
+        shown[small] = f"<{k}"
+        table = flagged.drop(columns="n_display")
+        table[n_column] = shown
+    else:
+        table = table.assign(suppressed=False)
+    columns = [str(c) for c in table.columns]
+    rows = [[_cell(v) for v in row] for row in table.itertuples(index=False, name=None)]
+    return _Table(name, columns, rows)
+
+
+def _cell(value: object) -> object:
+    """One exported cell: None, bool, int, finite float, date/datetime, or neutralised text."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        stamp = pd.Timestamp(value)
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_localize(None)
+        whole_day = stamp == stamp.normalize()
+        return stamp.date() if whole_day else stamp.to_pydatetime()
+    if isinstance(value, dt.date):
+        return value
+    # Control characters that XML (so XLSX) cannot hold are dropped first, so that
+    # dropping them cannot uncover a formula ("\x01=cmd" would become "=cmd").
+    return neutralise_formula(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+
+
+def _csv_bytes(table: _Table) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, dt.date) else v
+                         for v in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _xlsx_bytes(tables: list[_Table], about: list[list[object]]) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "About"
+    for line in about:
+        sheet.append([_cell(v) for v in line])
+    sheet.column_dimensions["A"].width = 30
+    sheet.column_dimensions["B"].width = 90
+    bold = openpyxl.styles.Font(bold=True)
+    for table in tables:
+        sheet = book.create_sheet(table.name)
+        sheet.append(table.columns)
+        for row in table.rows:
+            sheet.append(row)
+        for cell in sheet[1]:
+            cell.font = bold
+        sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    save_workbook_reproducibly(book, buffer, creator="infoview-analytics")  # type: ignore[arg-type]
+    return buffer.getvalue()
+
+
+def _about(data: pd.DataFrame, anonymised: bool, k: int) -> list[list[object]]:
+    dates = data["contacted_on"].dropna()
+    span = (f"Leads contacted {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}"
+            if len(dates) else "No contact dates")
+    note = ("Names are replaced by pseudonyms; notes and other free text are left out."
+            if anonymised else "Names are not anonymised; notes and free text are left out.")
+    if k:
+        note += f' Numbers of groups with fewer than {k} are left out, n shown as "<{k}".'
+    lines: list[list[object]] = [
+        ["Outreach metrics"], [note], [f"{span}; {len(data):,} leads."],
+        ["Rates are fractions (0.25 = 25%); intervals are 95% Wilson intervals."], [],
+        ["Sheet", "What it shows"],
+    ]
+    return lines + [[name, what] for name, what in TABLE_NAMES.items()]

@@ -1,4 +1,4 @@
-"""The exported workshop chart pack, on the bundled cohort sample.
+"""The exported workshop chart pack and metric tables, on the bundled cohort sample.
 
 Three charts are also compared with image baselines in ``tests/baseline/``,
 rendered small (13.33 x 7.5 in at 40 dpi, DejaVu Sans, a fixed salt) and
@@ -14,21 +14,32 @@ and look at the new PNGs before committing them.
 
 from __future__ import annotations
 
+import csv
+import datetime
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
+import openpyxl
 import pandas as pd
 import pytest
 from matplotlib.testing.compare import compare_images
 
 from infoview_analytics import charts, export
-from infoview_analytics.export import CHART_NAMES, export_charts
+from infoview_analytics.export import (
+    CHART_NAMES,
+    TABLE_NAMES,
+    export_charts,
+    export_tables,
+    neutralise_formula,
+)
 from infoview_analytics.load import load_log
 from infoview_analytics.sample import SAMPLE_COHORT_FOLDER
+from infoview_analytics.schema import conform
 
 BASELINE_DIR = Path(__file__).resolve().parent / "baseline"
 BASELINE_CHARTS = (
@@ -191,6 +202,160 @@ def test_log_is_not_changed(log, tmp_path):
     copy = log.copy(deep=True)
     export_charts(log, tmp_path, formats=("svg",), salt=SALT)
     pd.testing.assert_frame_equal(log, copy)
+
+
+# ---------------------------------------------------------------------------
+# Tables (CSV and XLSX)
+# ---------------------------------------------------------------------------
+HOSTILE = ['=HYPERLINK("http://x","click")', "+1-555", "@SUM(A1)", "-2+3", "\t=1", "\r=1"]
+
+
+@pytest.fixture(scope="module")
+def tables(log, tmp_path_factory) -> tuple[Path, list[Path]]:
+    out = tmp_path_factory.mktemp("tables")
+    return out, export_tables(log, out, salt=SALT)
+
+
+def read_csv_cells(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f))
+
+
+def test_every_table_as_csv_and_one_workbook(tables, log):
+    out, written = tables
+    assert written == [out / f"{name}.csv" for name in TABLE_NAMES] + [out / "tables.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written)
+    book = openpyxl.load_workbook(out / "tables.xlsx")
+    assert book.sheetnames == ["About", *TABLE_NAMES]
+    for name in TABLE_NAMES:
+        frame = pd.read_csv(out / f"{name}.csv")
+        sheet = list(book[name].iter_rows(values_only=True))
+        assert list(frame.columns) == list(sheet[0])
+        assert len(frame) == len(sheet) - 1 > 0, name
+        assert "suppressed" in frame
+    funnel = pd.read_csv(out / "funnel.csv")
+    assert set(funnel["activity"]) == {"networking", "application"}
+    contacted = funnel.loc[funnel["stage"] == "contacted", "n"].astype(int).sum()
+    assert contacted == int(log["stage"].notna().sum())
+    offers = pd.read_csv(out / "offers_networking.csv")
+    assert set(offers["benchmark_label"]) == {"1 in 12"}
+    seekers = pd.read_csv(out / "per_seeker.csv")
+    assert seekers["seeker"].str.fullmatch(r"P-[0-9a-f]{8}").all()
+    assert len(seekers) == log["seeker"].nunique()
+    # numbers are numbers in the workbook, dates are dates
+    row = next(book["per_seeker"].iter_rows(min_row=2, max_row=2))
+    kinds = {c.column_letter: c.data_type for c in row}
+    assert kinds["C"] == "n" and kinds["K"] == "d"
+
+
+def test_tables_suppress_small_groups(log, tmp_path):
+    export_tables(log, tmp_path, formats=("csv",), k=100, salt=SALT)
+    cells = read_csv_cells(tmp_path / "response_by_channel.csv")
+    header, rows = cells[0], cells[1:]
+    n, rate, flag = header.index("n"), header.index("rate"), header.index("suppressed")
+    hidden = [r for r in rows if r[flag] == "True"]
+    shown = [r for r in rows if r[flag] == "False"]
+    assert hidden and shown
+    assert all(r[n] == "<100" and r[rate] == "" for r in hidden)
+    assert all(int(r[n]) >= 100 and 0 <= float(r[rate]) <= 1 for r in shown)
+    export_tables(log, tmp_path / "all", formats=("csv",), k=None, salt=SALT)
+    everything = pd.read_csv(tmp_path / "all" / "response_by_channel.csv")
+    assert not everything["suppressed"].any() and everything["rate"].notna().all()
+
+
+@pytest.mark.parametrize("value, expected", [
+    ('=HYPERLINK("http://x","click")', '\'=HYPERLINK("http://x","click")'),
+    ("+1-555", "'+1-555"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("-2+3", "'-2+3"),
+    ("\t=1", "'\t=1"),
+    ("\r=1", "'\r=1"),
+    ("-5", "'-5"),  # text, even if it looks like a number
+    ("Acme", "Acme"),
+    (" =1", " =1"),  # not at the start: shown as text already
+    ("", ""),
+    (-2, -2),
+    (-2.5, -2.5),
+    (0, 0),
+    (None, None),
+])
+def test_neutralise_formula(value, expected):
+    assert neutralise_formula(value) == expected
+
+
+def hostile_log() -> pd.DataFrame:
+    n = len(HOSTILE) * 2
+    return conform(pd.DataFrame({
+        "seeker": [HOSTILE[i % len(HOSTILE)] for i in range(n)],
+        "cohort": [HOSTILE[i % len(HOSTILE)] for i in range(n)],
+        "industry": [HOSTILE[(i + 1) % len(HOSTILE)] for i in range(n)],
+        "contact": [f"{HOSTILE[i % len(HOSTILE)]} {i}" for i in range(n)],
+        "activity": ["networking"] * n,
+        "channel": ["email"] * n,
+        "stage": ["info_interview"] * n,
+        "responded": [True] * n,
+        "info_interview": [True] * n,
+        "contacted_on": pd.date_range("2024-01-01", periods=n, freq="7D"),
+        "notes": ["=cmd|' /C calc'!A0"] * n,
+    }))
+
+
+def test_hostile_names_are_neutralised_in_csv_and_xlsx(tmp_path):
+    written = export_tables(hostile_log(), tmp_path, anonymise=False, k=0, salt=SALT)
+    seen: set[str] = set()
+    for path in written[:-1]:
+        for row in read_csv_cells(path):
+            for cell in row:
+                seen.add(cell)
+                assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (path.name, cell)
+    assert {"'" + h for h in HOSTILE} <= seen  # as seekers, cohorts and industries
+    book = openpyxl.load_workbook(tmp_path / "tables.xlsx")
+    values = set()
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    assert not cell.value.startswith(("=", "+", "-", "@", "\t", "\r"))
+                    values.add(cell.value)
+                elif cell.value is not None:
+                    assert isinstance(cell.value, int | float | datetime.datetime), cell.value
+    # XML turns a raw carriage return into a line feed when read back
+    assert {"'" + h.replace("\r", "\n") for h in HOSTILE} <= values
+    with zipfile.ZipFile(tmp_path / "tables.xlsx") as z:
+        for part in z.namelist():
+            assert b"<f>" not in z.read(part) and b"<f " not in z.read(part), part
+    leads = next(book["per_seeker"].iter_rows(min_row=2, max_row=2))[2]
+    assert leads.data_type == "n" and isinstance(leads.value, int)
+    assert "calc" not in "".join(seen)  # free text is never exported
+
+
+def test_tables_control_characters_cannot_uncover_a_formula(tmp_path):
+    log = hostile_log()
+    log["cohort"] = pd.Series(["\x01=cmd", "\x1f@x"] * (len(log) // 2), dtype="category")
+    export_tables(log, tmp_path, anonymise=False, k=0, salt=SALT)
+    cohorts = {r[0] for r in read_csv_cells(tmp_path / "response_by_cohort.csv")[1:]}
+    assert cohorts == {"'=cmd", "'@x"}
+    sheet = openpyxl.load_workbook(tmp_path / "tables.xlsx")["response_by_cohort"]
+    assert {c.value for c in sheet["A"][1:]} == {"'=cmd", "'@x"}
+
+
+def test_tables_bad_arguments_and_log_unchanged(log, tmp_path):
+    with pytest.raises(ValueError, match="ods"):
+        export_tables(log, tmp_path, formats=("csv", "ods"))
+    with pytest.raises(ValueError, match="k must be"):
+        export_tables(log, tmp_path, k=-1)
+    assert list(tmp_path.iterdir()) == []
+    copy = log.copy(deep=True)
+    export_tables(log, tmp_path, formats=("XLSX",), salt=SALT)
+    assert [p.name for p in tmp_path.iterdir()] == ["tables.xlsx"]
+    pd.testing.assert_frame_equal(log, copy)
+
+
+def test_tables_are_reproducible(log, tmp_path):
+    a = export_tables(log, tmp_path / "a", salt=SALT)
+    b = export_tables(log, tmp_path / "b", salt=SALT)
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
 
 
 # ---------------------------------------------------------------------------
