@@ -202,7 +202,7 @@ def summarise(log: pd.DataFrame, report: LoadReport, *, as_of: object = None) ->
         "seekers": int(log["seeker"].nunique()),
         "date_range": [str(dates.min().date()), str(dates.max().date())] if len(dates) else None,
         "funnel": dict(zip(f["stage"], f["count"].astype(int), strict=True)),
-        "response_rate": _rate_record(overall, "n", "responded", "pending"),
+        "response_rate": _rate_record(overall, "n", "responded", "pending", "not_recorded"),
         "info_interview_to_offer": _conversion(log, "networking", "interviews"),
         "application_to_offer": _conversion(log, "application", "applications"),
         "by_channel": [
@@ -278,9 +278,15 @@ def format_summary(summary: dict) -> str:
         lines.append(f"  {stage:<15} {n:>6}")
     lines.append("")
     r = summary["response_rate"]
-    lines.append(f"responses: {r['responded']} of {r['n']} {_rate_text(r)}"
-                 + (f"; {r['pending']} more too recent to judge" if r["pending"] else ""))
-    for row in summary["by_channel"]:
+    if r["n"] or r["pending"] or not r["not_recorded"]:
+        lines.append(f"responses: {r['responded']} of {r['n']} {_rate_text(r)}"
+                     + (f"; {r['pending']} more too recent to judge" if r["pending"] else "")
+                     + (f"; {r['not_recorded']} from sheets that record no replies"
+                        if r["not_recorded"] else ""))
+    else:
+        lines.append("responses: not recorded (no reply column or status in this log), "
+                     "so no response rate")
+    for row in summary["by_channel"] if r["n"] else []:
         flag = "  (few leads: rough)" if row["small_sample"] else ""
         lines.append(f"  {row['channel']:<13} {row['responded']:>5} of {row['n']:<5} "
                      f"{_rate_text(row)}{flag}")
@@ -305,8 +311,13 @@ def format_summary(summary: dict) -> str:
 def _rate_text(record: dict) -> str:
     if not record.get("n"):
         return "(no leads old enough to judge)"
-    return (f"({record['rate']:.0%}, 95% interval {record['ci_low']:.0%} to "
-            f"{record['ci_high']:.0%})")
+    return (f"({_percent(record['rate'])}, 95% interval {_percent(record['ci_low'])} to "
+            f"{_percent(record['ci_high'])})")
+
+
+def _percent(share: float) -> str:
+    """Whole percents, but a share under 1% keeps a decimal so it does not read as 0%."""
+    return f"{share:.1%}" if 0 < share < 0.01 else f"{share:.0%}"
 
 
 # ---------------------------------------------------------------------------

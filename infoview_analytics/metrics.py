@@ -444,7 +444,9 @@ def response_rates(
         ``[by...]``, ``n`` (contacted leads old enough to judge; leads without
         a date count as old enough), ``responded``, ``rate``, ``ci_low``,
         ``ci_high`` (Wilson), ``pending`` (contacted leads too recent to
-        judge), ``small_sample``.
+        judge), ``not_recorded`` (contacted leads from sheets that record no
+        replies at all, such as a LinkedIn connections export; left out of
+        ``n``), ``small_sample``.
 
     References
     ----------
@@ -456,7 +458,7 @@ def response_rates(
     >>> from infoview_analytics.sample import SAMPLE_SEEKER_FILE
     >>> r = response_rates(load_log(SAMPLE_SEEKER_FILE), by=None)
     >>> list(r.columns)
-    ['n', 'responded', 'rate', 'ci_low', 'ci_high', 'pending', 'small_sample']
+    ['n', 'responded', 'rate', 'ci_low', 'ci_high', 'pending', 'not_recorded', 'small_sample']
     >>> bool(r.loc[0, "ci_low"] <= r.loc[0, "rate"] <= r.loc[0, "ci_high"])
     True
     """
@@ -475,14 +477,37 @@ def response_rates(
         answered_by_then = np.ones(len(log), dtype=bool)
     responded = (_flag(log, "responded") | log["responded_on"].notna().to_numpy())
     responded = responded & answered_by_then
+    recorded = _replies_recorded(log)
     frame = _group_frame(log, keys)
-    frame["n"] = old.astype(int)
-    frame["responded"] = (responded & old).astype(int)
-    frame["pending"] = (~old).astype(int)
-    table = _sum_by(frame[c].reset_index(drop=True), keys, ["n", "responded", "pending"])
+    frame["n"] = (old & recorded).astype(int)
+    frame["responded"] = (responded & old & recorded).astype(int)
+    frame["pending"] = (~old & recorded).astype(int)
+    frame["not_recorded"] = (~recorded).astype(int)
+    table = _sum_by(frame[c].reset_index(drop=True), keys,
+                    ["n", "responded", "pending", "not_recorded"])
     _add_rate(table, "responded", alpha=alpha)
-    table = table[[*keys, "n", "responded", "rate", "ci_low", "ci_high", "pending"]]
+    table = table[[*keys, "n", "responded", "rate", "ci_low", "ci_high", "pending",
+                   "not_recorded"]]
     return _flag_small(table, "response_rates")
+
+
+def _replies_recorded(log: pd.DataFrame) -> np.ndarray:
+    """Per row: does the sheet it came from record replies at all?
+
+    A LinkedIn connections export or a list of messages sent says nothing
+    about answers: every ``responded`` is missing and no lead is past
+    ``contacted``. Counting those leads as "no response" would report a 0%
+    response rate the log never measured, so such sheets are left out.
+    """
+    stage = log["stage"].astype("string")
+    says = (
+        log["responded"].notna().to_numpy()
+        | log["responded_on"].notna().to_numpy()
+        | (stage.notna() & (stage != "contacted")).to_numpy(dtype=bool, na_value=False)
+    )
+    sheet = (log["source_file"].astype("string").fillna("") + "\x00"
+             + log["source_sheet"].astype("string").fillna(""))
+    return pd.Series(says).groupby(sheet.to_numpy()).transform("any").to_numpy(dtype=bool)
 
 
 def response_counts(log: pd.DataFrame, by: str = "channel") -> pd.DataFrame:
@@ -925,7 +950,7 @@ def _km_frame(log: pd.DataFrame, keys: list[str], as_of: DateLike | None) -> pd.
     """Per contacted, dated lead: group keys, ``days``, ``event``, ``no_date``."""
     day = _as_of(log, as_of)
     contacted_on = log["contacted_on"]
-    use = _contacted(log) & contacted_on.notna().to_numpy()
+    use = _contacted(log) & contacted_on.notna().to_numpy() & _replies_recorded(log)
     if pd.notna(day):
         use = use & ~(contacted_on > day).to_numpy()
     responded_on = log["responded_on"]

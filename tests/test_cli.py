@@ -64,7 +64,7 @@ def test_summary_json_counts(log_csv, capsys):
     # Judged at the newest date, every lead is younger than 14 days: all pending, none
     # counted as "no response".
     assert s["response_rate"] == {"n": 0, "responded": 0, "rate": None, "ci_low": None,
-                                  "ci_high": None, "pending": 4}
+                                  "ci_high": None, "pending": 4, "not_recorded": 0}
 
 
 # Wilson 95% intervals, by hand: for 2 of 4, centre (2 + z^2/2) / (4 + z^2) = 0.5 and
@@ -107,6 +107,18 @@ def test_summary_text(log_csv, capsys):
     out = capsys.readouterr().out
     assert "responses: 2 of 4 (50%, 95% interval 15% to 85%)" in out
     assert "offers from informational interviews: 1 of 2" in out and "1 in 12" in out
+
+
+def test_summary_of_a_log_without_replies(tmp_path, capsys):
+    # A list of people messaged, nothing about answers: no 0% response rate.
+    path = tmp_path / "sent.csv"
+    path.write_text("Name,Company,Connection Sent\nAnn,Acme,2024-01-02\nBob,Beta,2024-01-03\n")
+    assert main(["summary", str(path), "--as-of", "2024-06-01"]) == 0
+    out = capsys.readouterr().out
+    assert "responses: not recorded" in out and "0%" not in out
+    assert main(["summary", str(path), "--json", "--as-of", "2024-06-01"]) == 0
+    r = json.loads(capsys.readouterr().out)["response_rate"]
+    assert (r["n"], r["not_recorded"], r["rate"]) == (0, 2, None)
 
 
 def test_summary_bad_date_is_one_line(log_csv):

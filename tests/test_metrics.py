@@ -113,7 +113,7 @@ RESPONSE_LOG = [
 def test_response_rates_by_hand_with_explicit_as_of():
     r = m.response_rates(make_log(RESPONSE_LOG), as_of="2024-03-31")
     assert list(r.columns) == ["channel", "n", "responded", "rate", "ci_low", "ci_high",
-                               "pending", "small_sample"]
+                               "pending", "not_recorded", "small_sample"]
     rows = rows_of(r, "channel")
     # as of 31 March, 14 days: A (81 days) yes, B no; C (6 days) and D (11 days, replied
     # already) pending - D's early reply is not counted either.
@@ -157,6 +157,30 @@ def test_response_rates_pending_only():
     r = m.response_rates(log)
     assert r.loc[0, ["n", "responded", "pending"]].tolist() == [0, 0, 2]
     assert np.isnan(r.loc[0, "rate"]) and np.isnan(r.loc[0, "ci_low"])
+
+
+def test_sheets_that_record_no_replies_are_left_out_of_response_rates():
+    # a.csv records replies (one yes, one no); b.csv is a list of people messaged, with no
+    # reply column at all: its leads are "not recorded", not "no response".
+    log = make_log([
+        {"source_file": "a.csv", "contacted_on": "2024-01-02", "stage": "responded",
+         "responded_on": "2024-01-04"},
+        {"source_file": "a.csv", "contacted_on": "2024-01-03", "stage": "contacted"},
+        {"source_file": "b.csv", "contacted_on": "2024-01-04", "stage": "contacted",
+         "responded": None},
+        {"source_file": "b.csv", "contacted_on": "2024-01-05", "stage": "contacted",
+         "responded": None},
+        {"source_file": "b.csv", "contacted_on": "2024-03-01", "stage": "contacted",
+         "responded": None},
+    ])
+    r = m.response_rates(log, by=None, as_of="2024-03-05").iloc[0]
+    assert (r["n"], r["responded"], r["pending"], r["not_recorded"]) == (2, 1, 0, 3)
+    assert r["rate"] == 0.5
+    by_file = rows_of(m.response_rates(log, by="source_file", as_of="2024-03-05"), "source_file")
+    assert by_file["b.csv"]["n"] == 0 and np.isnan(by_file["b.csv"]["rate"])
+    # ... and out of the time to a reply: only a.csv's two leads are at risk.
+    km = m.time_to_response(log, by=None, as_of="2024-03-05")
+    assert km["at_risk"].max() == 2 and km["events"].sum() == 1
 
 
 def test_response_counts_kept_for_the_command_line():
