@@ -72,17 +72,13 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_summary)
 
     c = sub.add_parser("charts", help="write the workshop chart pack (anonymised by default)")
-    _add_inputs(c)
-    c.add_argument("--out", type=Path, required=True, metavar="DIR",
-                   help="folder for the charts (created if needed)")
-    c.add_argument("--format", default="png", metavar="png,svg,pdf",
-                   help="comma-separated file formats (default: png)")
-    c.add_argument("--no-anonymise", dest="anonymise", action="store_false",
-                   help="keep real names and show small groups (for your own use, not to share)")
-    c.add_argument("--min-group", type=int, default=5, metavar="K",
-                   help="leave out groups of fewer than K leads when anonymising (default 5)")
-    _add_as_of(c)
+    _add_export_options(c, "charts", "png", "png,svg,pdf")
     c.set_defaults(func=_cmd_charts)
+
+    tb = sub.add_parser("tables", help="write the metric tables as CSV and XLSX (anonymised by "
+                                       "default)")
+    _add_export_options(tb, "tables", "csv,xlsx", "csv,xlsx")
+    tb.set_defaults(func=_cmd_tables)
 
     t = sub.add_parser("template", help="write a blank outreach-log workbook to hand out")
     t.add_argument("out", metavar="OUT.xlsx", type=Path)
@@ -103,6 +99,20 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seeker", help="job seeker's name for every row")
     p.add_argument("--cohort", help="cohort for rows whose log does not say")
     p.add_argument("--sheet", help="read only this sheet of each workbook")
+
+
+def _add_export_options(p: argparse.ArgumentParser, what: str, default: str,
+                        choices: str) -> None:
+    _add_inputs(p)
+    p.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help=f"folder for the {what} (created if needed)")
+    p.add_argument("--format", default=default, metavar=choices,
+                   help=f"comma-separated file formats (default: {default})")
+    p.add_argument("--no-anonymise", dest="anonymise", action="store_false",
+                   help="keep real names and show small groups (for your own use, not to share)")
+    p.add_argument("--min-group", type=int, default=5, metavar="K",
+                   help="leave out groups of fewer than K leads when anonymising (default 5)")
+    _add_as_of(p)
 
 
 def _add_as_of(p: argparse.ArgumentParser) -> None:
@@ -324,37 +334,47 @@ def _percent(share: float) -> str:
 # charts
 # ---------------------------------------------------------------------------
 def _cmd_charts(args: argparse.Namespace) -> int:
-    formats = _formats(args.format)
+    return _export(args, "charts")
+
+
+def _cmd_tables(args: argparse.Namespace) -> int:
+    return _export(args, "tables")
+
+
+def _export(args: argparse.Namespace, what: str) -> int:
+    from .export import FORMATS, TABLE_FORMATS
+
+    formats = _formats(args.format, FORMATS if what == "charts" else TABLE_FORMATS)
     log, report = _load(args)
     if log.empty:
-        raise ExportError(f"no leads to draw: {report.rows_read} rows read, none loaded; run "
+        raise ExportError(f"no leads to export: {report.rows_read} rows read, none loaded; run "
                           "'infoview validate' on the same files to see why")
-    written = _write_charts(log, args.out, formats=formats, anonymise=args.anonymise,
-                            k=args.min_group, as_of=args.as_of)
+    written = _write(what, log, args.out, formats=formats, anonymise=args.anonymise,
+                     k=args.min_group if args.anonymise else None, as_of=args.as_of)
     print(f"wrote {len(written)} files to {args.out}/ "
-          + ("(names pseudonymised, groups under "
-             f"{args.min_group} left out)" if args.anonymise else "(real names: do not share)"))
+          + (f"(names pseudonymised, groups under {args.min_group} left out)"
+             if args.anonymise else "(real names: do not share)"))
     return EXIT_OK
 
 
-def _formats(text: str) -> tuple[str, ...]:
-    from .export import FORMATS
-
+def _formats(text: str, known: Sequence[str]) -> tuple[str, ...]:
     formats = tuple(f.strip().lower().lstrip(".") for f in text.split(",") if f.strip())
-    unknown = [f for f in formats if f not in FORMATS]
+    unknown = [f for f in formats if f not in known]
     if unknown or not formats:
-        raise ExportError(f"cannot write charts as {', '.join(unknown) or 'nothing'}: "
-                          f"use --format with any of {','.join(FORMATS)}")
+        raise ExportError(f"cannot write {', '.join(unknown) or 'nothing'}: use --format with "
+                          f"any of {','.join(known)}")
     return formats
 
 
-def _write_charts(log: pd.DataFrame, out: Path, **options: object) -> list[Path]:
-    from .export import export_charts
+def _write(what: str, log: pd.DataFrame, out: Path, **options: object) -> list[Path]:
+    """Write the chart pack or the tables into *out*; a folder problem is one clear line."""
+    from .export import export_charts, export_tables
 
+    writer = export_charts if what == "charts" else export_tables
     try:
-        return export_charts(log, out, **options)
+        return writer(log, out, **options)
     except OSError as exc:
-        raise ExportError(f"cannot write the charts to {out}: {exc.strerror or exc}; choose "
+        raise ExportError(f"cannot write the {what} to {out}: {exc.strerror or exc}; choose "
                           "another --out folder") from exc
 
 
@@ -383,8 +403,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(format_summary(summary))
         print()
         if name == "cohort":
-            charts = _write_charts(log, args.out / "charts", formats=("png", "svg", "pdf"))
-            print(f"workshop chart pack: {len(charts)} files in {args.out / 'charts'}/")
+            charts = _write("charts", log, args.out / "charts", formats=("png", "svg", "pdf"))
+            tables = _write("tables", log, args.out / "tables")
+            print(f"workshop chart pack: {len(charts)} files in {args.out / 'charts'}/; "
+                  f"tables: {len(tables)} files in {args.out / 'tables'}/")
     print(f"results written to {args.out}/")
     return EXIT_OK
 

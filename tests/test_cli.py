@@ -173,6 +173,7 @@ def test_demo_writes_results(tmp_path, capsys):
     assert summary["seekers"] >= 50 and summary["leads"] > 1000
     charts = {p.suffix for p in (tmp_path / "out" / "charts").iterdir()}
     assert charts == {".png", ".svg", ".pdf", ".md"}
+    assert (tmp_path / "out" / "tables" / "tables.xlsx").is_file()
 
 
 def test_charts_writes_the_pack_for_the_sample_cohort(tmp_path):
@@ -186,6 +187,22 @@ def test_charts_writes_the_pack_for_the_sample_cohort(tmp_path):
     written = {p.name for p in out.iterdir()}
     assert written == {f"{n}.{ext}" for n in CHART_NAMES for ext in ("png", "svg")} | {"index.md"}
     assert "pseudonyms" in (out / "index.md").read_text()
+
+
+def test_tables_command_writes_csv_and_xlsx(tmp_path, log_csv):
+    import pandas as pd
+
+    out = tmp_path / "tables"
+    result = run_cli("tables", log_csv, "--out", out, "--no-anonymise", "--as-of", "2024-03-01")
+    assert result.returncode == 0, result.stderr
+    assert "real names" in result.stdout
+    assert (out / "tables.xlsx").is_file()
+    csvs = {p.stem: pd.read_csv(p) for p in out.glob("*.csv")}
+    overall = next(t for name, t in csvs.items() if "response" in name and "n" in t.columns)
+    # the same 4 contacted leads as the summary, whatever the grouping
+    assert overall["n"].sum() == 4 and overall["responded"].sum() == 2
+    result = run_cli("tables", log_csv, "--out", out, "--format", "csv,pdf")
+    assert result.returncode == 2 and "pdf" in result.stderr and "csv,xlsx" in result.stderr
 
 
 def test_charts_bad_format_and_unwritable_folder(tmp_path, log_csv):
@@ -202,5 +219,5 @@ def test_charts_bad_format_and_unwritable_folder(tmp_path, log_csv):
 def test_help_lists_commands():
     result = run_cli("--help")
     assert result.returncode == 0
-    for command in ("validate", "summary", "charts", "template", "demo"):
+    for command in ("validate", "summary", "charts", "tables", "template", "demo"):
         assert command in result.stdout
