@@ -8,8 +8,8 @@ Everything is built here from code, deterministically (a seeded generator for
 the random bytes), in well under a second; the "huge" files are tiny on disk:
 the zip bomb is one deflate block repeated (about 2 MB that inflate to 2 GiB of
 rows padded with blanks),
-and the 1,048,576-row sheet is three rows of hand-written XML with a dimension
-claiming the whole grid.
+and the 1,048,576-row sheets are a few rows of hand-written XML with a dimension
+(.xlsx) or repeat counts (.ods) claiming the whole grid.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from infoview_analytics.errors import (
     UnreadableFileError,
 )
 
-__all__ = ["Expect", "make_corpus", "write_sheet_xml", "minimal_xlsx_parts", "inline"]
+__all__ = ["Expect", "make_corpus", "write_sheet_xml", "minimal_xlsx_parts", "inline",
+           "write_ods", "ods_row", "ods_cell"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,49 @@ def _xlsx(path: Path, rows: list[list[object]], name: str = "Log") -> Path:
     for r in rows:
         ws.append(list(r))
     wb.save(path)
+    return path
+
+
+# ---------------------------------------------------------------------------
+# Hand-written .ods (OpenDocument) sheets, for repeated-cell attributes
+# ---------------------------------------------------------------------------
+_ODS_MIME = "application/vnd.oasis.opendocument.spreadsheet"
+
+
+def ods_cell(text: str | None = None, *, repeat: int | None = None) -> str:
+    """A table cell (empty when *text* is None), optionally ``number-columns-repeated``."""
+    rep = f' table:number-columns-repeated="{repeat}"' if repeat else ""
+    if text is None:
+        return f"<table:table-cell{rep}/>"
+    return (f'<table:table-cell{rep} office:value-type="string"><text:p>{text}</text:p>'
+            "</table:table-cell>")
+
+
+def ods_row(*cells: str, repeat: int | None = None) -> str:
+    """A table row, optionally ``number-rows-repeated``."""
+    rep = f' table:number-rows-repeated="{repeat}"' if repeat else ""
+    return f"<table:table-row{rep}>{''.join(cells)}</table:table-row>"
+
+
+def write_ods(path: Path, rows_xml: str, name: str = "Log") -> Path:
+    """Write a one-sheet .ods whose ``<table:table>`` holds *rows_xml*."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="{name}">{rows_xml}'
+        "</table:table></office:spreadsheet></office:body></office:document-content>")
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest xmlns:manifest='
+        '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{_ODS_MIME}"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>")
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", _ODS_MIME, compress_type=zipfile.ZIP_STORED)
+        z.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
     return path
 
 
@@ -415,6 +459,19 @@ def make_corpus(folder: Path | str) -> dict[str, Expect]:
                     + _row(MAX_ROWS, inline(f"XFD{MAX_ROWS}", "")),
                     dimension=f"A1:XFD{MAX_ROWS}")
     ex["far_corner_cell.xlsx"] = Expect(ResourceLimitError, r"1,048,576 rows .* 16,384 columns")
+    # .ods: LibreOffice ends a sheet with its empty rows and columns as repeat counts,
+    # up to the last row of the grid; only cells holding something count.
+    ods_head = ods_row(ods_cell("Company"), ods_cell("Status"))
+    ods_data = ods_row(ods_cell("Acme"), ods_cell("Applied")) + ods_row(ods_cell("Beta"),
+                                                                       ods_cell("Rejected"))
+    write_ods(folder / "ods_repeated_empty_rows.ods",
+              ods_head + ods_data + ods_row(ods_cell(repeat=1024), repeat=MAX_ROWS - 3))
+    ex["ods_repeated_empty_rows.ods"] = Expect(rows_read=2, rows_loaded=2)
+    # one value in the grid's far corner, reached through repeat counts
+    write_ods(folder / "ods_far_corner_cell.ods",
+              ods_head + ods_data + ods_row(ods_cell(), repeat=MAX_ROWS - 4)
+              + ods_row(ods_cell(repeat=16_383), ods_cell("x")))
+    ex["ods_far_corner_cell.ods"] = Expect(ResourceLimitError, r"1,048,576 rows")
 
     # --- text encodings and bytes ----------------------------------------------------------
     put("nul_byte.csv", b"Company,Status\nAc\x00me,Applied\nBeta,Rejected\n",
