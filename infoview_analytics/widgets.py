@@ -152,7 +152,7 @@ class FilterPanel:
                               style=style, layout=w.Layout(width="300px"))
 
         def many(label: str, values: list[str]) -> w.SelectMultiple:
-            return w.SelectMultiple(options=values, value=(), rows=min(6, max(2, len(values))),
+            return w.SelectMultiple(options=values, value=(), rows=min(8, max(2, len(values))),
                                     description=label, style=style, layout=layout)
 
         self.cohort = dropdown("Cohort", options["cohort"])
