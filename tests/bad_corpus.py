@@ -2,7 +2,9 @@
 
 ``make_corpus(folder)`` writes every file and returns ``{file name: Expect}``:
 what loading that file alone must do. Run ``python -m tests.bad_corpus OUT_DIR``
-to get the files for poking at by hand (``infoview validate OUT_DIR``).
+to get the files for poking at by hand (``infoview validate OUT_DIR``), and
+``python -m tests.bad_corpus --markdown OUT_DIR`` for the table of
+docs/bad-input.md, made by running ``infoview validate`` on each file.
 
 Everything is built here from code, deterministically (a seeded generator for
 the random bytes), in well under a second; the "huge" files are tiny on disk:
@@ -482,10 +484,112 @@ def make_corpus(folder: Path | str) -> dict[str, Expect]:
     return ex
 
 
+#: What each corpus file stands for, in the words of docs/bad-input.md.
+KINDS = {
+    "zero_bytes.xlsx": "empty file (0 bytes)",
+    "whitespace_only.csv": "only spaces and blank lines",
+    "truncated.xlsx": "workbook cut off (half a download)",
+    "password.xlsx": "password-protected workbook",
+    "word_document.xlsx": "Word document renamed .xlsx",
+    "archive.xlsx": "other zip file renamed .xlsx (or .csv)",
+    "image.xlsx": "picture renamed .xlsx (also PDF, JPEG, gzip, ...)",
+    "random.xlsx": "random bytes named .xlsx",
+    "random.csv": "random bytes named .csv",
+    "web_page_no_table.xls": "web page without a table saved as .xls (login or error page)",
+    "no_outreach_columns.xlsx": "a sheet that is not an outreach log",
+    "billion_laughs.xlsx": "workbook XML with DOCTYPE/ENTITY (\"billion laughs\")",
+    "zip_bomb.xlsx": "zip bomb (2 GiB of sheet in 2 MB)",
+    "zip_bomb_lying_sizes.xlsx": "zip bomb whose headers lie about sizes",
+    "far_corner_cell.xlsx": "a value in the grid's last cell (XFD1048576)",
+    "ods_far_corner_cell.ods": ".ods with a value in the last cell, via repeat counts",
+    "web_export.xls": "web-system export: HTML table saved as .xls",
+    "header_only.xlsx": "header row only",
+    "hundred_columns.xlsx": "100 columns",
+    "megabyte_cell.xlsx": "a cell holding 1 MB of text",
+    "mixed_types.xlsx": "mixed types in every column",
+    "duplicate_headers.xlsx": "the same header twice",
+    "formula_errors.xlsx": "formula errors (#REF!, #DIV/0!, #N/A)",
+    "extreme_dates.xlsx": "dates in 1900 and 9999",
+    "million_rows.xlsx": "dimension A1:XFD1048576, three rows filled",
+    "ods_repeated_empty_rows.ods": ".ods with empty rows repeated to the grid's end",
+    "nul_byte.csv": "CSV with a NUL byte",
+    "utf16.csv": "UTF-16 text",
+}
+
+
+#: For files that load: the line of ``infoview validate`` output worth showing.
+_SHOW = {
+    "web_export.xls": "web page",
+    "hundred_columns.xlsx": "kept as extra columns",
+    "duplicate_headers.xlsx": "two or more columns look like 'company'",
+    "utf16.csv": "encoding utf-16",
+}
+
+
+def validate_messages(folder: Path | str) -> list[tuple[str, str, str]]:
+    """(kind, file, what ``infoview validate FILE`` says) for each file of :data:`KINDS`.
+
+    Runs the real command on the corpus in *folder* (as written by
+    :func:`make_corpus`); errors are its one line without ``infoview: error:``,
+    loads are the row counts and the line about the reported problem or note.
+    """
+    import contextlib
+    import io
+    import os
+    import warnings
+
+    from infoview_analytics.cli import main as infoview
+
+    folder = Path(folder)
+    expect = make_corpus(folder)
+    here = Path.cwd()
+    out = []
+    try:
+        os.chdir(folder)  # messages start with the path as given: the bare file name
+        for name, kind in KINDS.items():
+            stdout, stderr = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), \
+                    warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                code = infoview(["validate", name])
+            e = expect[name]
+            if code:
+                said = stderr.getvalue().strip().removeprefix("infoview: error: ")
+            else:
+                lines = [line.strip() for line in stdout.getvalue().splitlines()]
+                said = f"loads {e.rows_loaded} of {e.rows_read} rows"
+                wanted = _SHOW.get(name) or e.problem or e.note
+                hit = next((line for line in lines if wanted and wanted in line), None)
+                if hit:
+                    if len(hit) > 200:  # cut long lists at an item
+                        hit = hit[:hit.rfind(", ", 0, 120)] + ", ..."
+                    said += "; " + hit
+            out.append((kind, name, said))
+    finally:
+        os.chdir(here)
+    return out
+
+
+def markdown_table(rows: list[tuple[str, str, str]]) -> str:
+    """Two tables: files refused (with the one-line message) and files that load."""
+    refused = [(kind, said) for kind, _, said in rows if not said.startswith("loads ")]
+    loaded = [(kind, said) for kind, _, said in rows if said.startswith("loads ")]
+    out = []
+    for title, group in (("Files that are refused", refused), ("Files that load anyway", loaded)):
+        out += [f"### {title}", "", "| bad input | what `infoview validate FILE` says |",
+                "|---|---|"]
+        out += [f"| {kind} | {said.replace('|', '/')} |" for kind, said in group]
+        out.append("")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if len(argv) == 2 and argv[0] == "--markdown":
+        print(markdown_table(validate_messages(argv[1])), end="")
+        return 0
     if len(argv) != 1:
-        print("usage: python -m tests.bad_corpus OUT_DIR", file=sys.stderr)
+        print("usage: python -m tests.bad_corpus [--markdown] OUT_DIR", file=sys.stderr)
         return 2
     expectations = make_corpus(argv[0])
     width = max(map(len, expectations))

@@ -335,6 +335,20 @@ def test_folder_of_the_whole_corpus(corpus, capsys):
     assert main(["validate", "--strict", str(folder)]) == 2
 
 
+def test_the_user_guide_shows_what_validate_says(tmp_path):
+    """docs/bad-input.md holds the table made by running the command on the corpus."""
+    from pathlib import Path
+
+    from tests.bad_corpus import KINDS, markdown_table, validate_messages
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "bad-input.md").read_text("utf-8")
+    table = markdown_table(validate_messages(tmp_path))
+    missing = [line for line in table.splitlines() if line.startswith("|") and line not in guide]
+    assert not missing, "regenerate: python -m tests.bad_corpus --markdown DIR\n" + \
+        "\n".join(missing[:3])
+    assert set(KINDS) <= set(EXPECTED_NAMES)
+
+
 def test_the_error_classes():
     assert issubclass(ResourceLimitError, UnreadableFileError)
     assert issubclass(ResourceLimitError, ValueError)
