@@ -80,13 +80,27 @@ def _parser() -> argparse.ArgumentParser:
     _add_export_options(tb, "tables", "csv,xlsx", "csv,xlsx")
     tb.set_defaults(func=_cmd_tables)
 
+    r = sub.add_parser("report", help="run the notebooks on the logs: an HTML report and the "
+                                      "chart pack")
+    r.add_argument("paths", nargs="+", metavar="PATH", type=Path,
+                   help="one job seeker's log, or a cohort's files or folders")
+    r.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="folder for the report (created if needed)")
+    r.add_argument("--show-code", action="store_true", help="keep the code in the HTML")
+    r.add_argument("--timeout", type=int, default=600, metavar="SECONDS",
+                   help="longest any one notebook cell may run (default 600)")
+    r.set_defaults(func=_cmd_report)
+
     t = sub.add_parser("template", help="write a blank outreach-log workbook to hand out")
     t.add_argument("out", metavar="OUT.xlsx", type=Path)
     t.add_argument("--rows", type=int, default=500, help="rows with drop-downs (default 500)")
     t.set_defaults(func=_cmd_template)
 
-    d = sub.add_parser("demo", help="run on the bundled sample data")
+    d = sub.add_parser("demo", help="run on the bundled sample data: summaries, reports, "
+                                    "charts, tables")
     d.add_argument("--out", type=Path, default=Path("out"), help="folder for the results")
+    d.add_argument("--no-report", dest="report", action="store_false",
+                   help="skip the notebook reports (faster)")
     d.set_defaults(func=_cmd_demo)
     return p
 
@@ -379,6 +393,22 @@ def _write(what: str, log: pd.DataFrame, out: Path, **options: object) -> list[P
 
 
 # ---------------------------------------------------------------------------
+# report
+# ---------------------------------------------------------------------------
+def _cmd_report(args: argparse.Namespace) -> int:
+    page = _build_report(args.paths, args.out, hide_input=not args.show_code,
+                         timeout=args.timeout)
+    print(f"report: {page}\nchart pack: {args.out / 'charts'}/")
+    return EXIT_OK
+
+
+def _build_report(paths: Sequence[Path], out: Path, **options: object) -> Path:
+    from .report import build_report  # imports the notebook machinery only when asked
+
+    return build_report(list(paths), out, progress=sys.stderr.isatty(), **options)
+
+
+# ---------------------------------------------------------------------------
 # template and demo
 # ---------------------------------------------------------------------------
 def _cmd_template(args: argparse.Namespace) -> int:
@@ -402,11 +432,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"### {name}: {report}")
         print(format_summary(summary))
         print()
+        if args.report:
+            page = _build_report([path], args.out / name)
+            print(f"report: {page}")
         if name == "cohort":
-            charts = _write("charts", log, args.out / "charts", formats=("png", "svg", "pdf"))
-            tables = _write("tables", log, args.out / "tables")
-            print(f"workshop chart pack: {len(charts)} files in {args.out / 'charts'}/; "
-                  f"tables: {len(tables)} files in {args.out / 'tables'}/")
+            if not args.report:
+                _write("charts", log, args.out / name / "charts", formats=("png", "svg", "pdf"))
+            print(f"workshop chart pack: {args.out / name / 'charts'}/")
+            tables = _write("tables", log, args.out / name / "tables")
+            print(f"tables: {len(tables)} files in {args.out / name / 'tables'}/")
+        print()
     print(f"results written to {args.out}/")
     return EXIT_OK
 

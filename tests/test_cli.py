@@ -166,58 +166,32 @@ def test_template_then_load(tmp_path, capsys):
 
 
 def test_demo_writes_results(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path / "out")]) == 0
-    written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert "my_outreach_summary.json" in written and "cohort_summary.json" in written
-    summary = json.loads((tmp_path / "out" / "cohort_summary.json").read_text())
+    out = tmp_path / "out"
+    assert main(["demo", "--out", str(out)]) == 0
+    summary = json.loads((out / "cohort_summary.json").read_text())
     assert summary["seekers"] >= 50 and summary["leads"] > 1000
-    charts = {p.suffix for p in (tmp_path / "out" / "charts").iterdir()}
+    assert json.loads((out / "my_outreach_summary.json").read_text())["seekers"] == 1
+    # The notebook reports, executed: the seeker's and the counselor's.
+    seeker_page = (out / "my_outreach" / "my_outreach.html").read_text()
+    cohort_page = (out / "cohort" / "cohort_outcomes.html").read_text()
+    assert "1 in 12" in seeker_page and "<img" in seeker_page
+    assert f"{summary['leads']:,} leads" in cohort_page.replace("&nbsp;", " ")
+    charts = {p.suffix for p in (out / "cohort" / "charts").iterdir()}
     assert charts == {".png", ".svg", ".pdf", ".md"}
-    assert (tmp_path / "out" / "tables" / "tables.xlsx").is_file()
+    assert (out / "cohort" / "tables" / "tables.xlsx").is_file()
+    assert "results written to" in capsys.readouterr().out
 
 
-def test_charts_writes_the_pack_for_the_sample_cohort(tmp_path):
-    from infoview_analytics.export import CHART_NAMES
-    from infoview_analytics.sample import SAMPLE_COHORT_FOLDER
-
-    out = tmp_path / "charts"
-    result = run_cli("charts", SAMPLE_COHORT_FOLDER, "--out", out, "--format", "png,svg")
-    assert result.returncode == 0, result.stderr
-    assert "names pseudonymised" in result.stdout
-    written = {p.name for p in out.iterdir()}
-    assert written == {f"{n}.{ext}" for n in CHART_NAMES for ext in ("png", "svg")} | {"index.md"}
-    assert "pseudonyms" in (out / "index.md").read_text()
-
-
-def test_tables_command_writes_csv_and_xlsx(tmp_path, log_csv):
-    import pandas as pd
-
-    out = tmp_path / "tables"
-    result = run_cli("tables", log_csv, "--out", out, "--no-anonymise", "--as-of", "2024-03-01")
-    assert result.returncode == 0, result.stderr
-    assert "real names" in result.stdout
-    assert (out / "tables.xlsx").is_file()
-    csvs = {p.stem: pd.read_csv(p) for p in out.glob("*.csv")}
-    overall = next(t for name, t in csvs.items() if "response" in name and "n" in t.columns)
-    # the same 4 contacted leads as the summary, whatever the grouping
-    assert overall["n"].sum() == 4 and overall["responded"].sum() == 2
-    result = run_cli("tables", log_csv, "--out", out, "--format", "csv,pdf")
-    assert result.returncode == 2 and "pdf" in result.stderr and "csv,xlsx" in result.stderr
-
-
-def test_charts_bad_format_and_unwritable_folder(tmp_path, log_csv):
-    result = run_cli("charts", log_csv, "--out", tmp_path / "c", "--format", "png,gif")
-    assert result.returncode == 2 and "--format" in result.stderr and "gif" in result.stderr
-    blocker = tmp_path / "a_file"
-    blocker.write_text("not a folder")
-    result = run_cli("charts", log_csv, "--out", blocker / "charts")
-    assert result.returncode == 2 and "cannot write the charts" in result.stderr
-    for r in (result,):
-        assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+def test_report_on_a_bad_file_is_one_line(tmp_path):
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"PK\x03\x04 this is not really a zip")
+    result = run_cli("report", bad, "--out", tmp_path / "report")
+    assert result.returncode == 2 and "broken.xlsx" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
 def test_help_lists_commands():
     result = run_cli("--help")
     assert result.returncode == 0
-    for command in ("validate", "summary", "charts", "tables", "template", "demo"):
+    for command in ("validate", "summary", "charts", "tables", "report", "template", "demo"):
         assert command in result.stdout
