@@ -28,6 +28,7 @@ from typing import Any
 
 import ipywidgets as w
 import pandas as pd
+from IPython import get_ipython
 from IPython.display import HTML, Image, clear_output, display
 from matplotlib.figure import Figure
 
@@ -249,6 +250,8 @@ class FilterPanel:
             self.table = funnel_table(subset)
             self.png = _png(draw_overview(subset), self.dpi)
             self.message = self._describe(subset)
+        if not _in_kernel():  # plain Python: the state above is all there is to show
+            return
         with self.output:
             clear_output(wait=True)
             display(HTML(f"<p class='infoview-panel-summary'>{html.escape(self.message)}</p>"))
@@ -291,6 +294,12 @@ class FilterPanel:
         bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
         bundle["text/html"] = self.snapshot_html()
         return bundle
+
+
+def _in_kernel() -> bool:
+    """Running in a Jupyter kernel, where the output area can be drawn into."""
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def _date(value: dt.date | None) -> str | None:
