@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import InfoviewError, LoadWarning, NoLogFoundError, UnreadableFileError
@@ -25,7 +26,7 @@ from .mapping import (
     read_mapping_file,
     validate_explicit,
 )
-from .normalise import PROBLEMS_PER_KIND, normalise_sheet
+from .normalise import PROBLEMS_PER_KIND, map_unique, normalise_sheet
 from .read import RawSheet, iter_input_files, read_file
 from .schema import COLUMN_NAMES, conform, empty_log
 from .vocab import FIELD_ALIASES, squash
@@ -391,7 +392,13 @@ def _finish(log: pd.DataFrame) -> pd.DataFrame:
 
 def _first_spelling(values: pd.Series) -> pd.Series:
     """Case- and space-insensitive variants take the first spelling seen."""
-    text = values.astype("string").str.split().str.join(" ")
-    key = text.str.casefold()
-    first = text.groupby(key, sort=False).transform("first")
-    return first.where(text.notna())
+    # per distinct value, then the first spelling of each key by its first position
+    text = map_unique(values.astype("string").to_numpy(dtype=object), lambda v: " ".join(v.split()))
+    key = map_unique(text, str.casefold)
+    codes, _ = pd.factorize(key, use_na_sentinel=True)
+    out = np.full(len(text), None, dtype=object)
+    valid = codes >= 0
+    if valid.any():
+        _, first = np.unique(codes[valid], return_index=True)
+        out[valid] = text[np.flatnonzero(valid)[first]][codes[valid]]
+    return pd.Series(out, index=values.index, dtype="string")

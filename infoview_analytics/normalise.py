@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .dates import DateColumn, parse_date_column, resolve_missing_years
+from .dates import DateColumn, NoYear, parse_date_column, resolve_missing_years
 from .mapping import FIELD_TARGETS, SheetPlan
 from .read import RawSheet
 from .schema import STAGES
@@ -125,9 +125,16 @@ def normalise_sheet(
     """Canonical rows of one sheet (see ``data-model.md`` for every rule applied)."""
     h = plan.header_row
     width = len(plan.columns)
-    raw_cells = pd.DataFrame([r[:width] + [None] * (width - len(r)) for r in raw.rows[h + 1:]],
-                             columns=range(width), dtype=object)
-    cells = raw_cells.apply(lambda s: pd.Series(map_unique(s, cell_text), index=s.index))
+    body = raw.rows[h + 1:]
+    grid = np.empty((len(body), width), dtype=object)
+    if body and width:
+        if all(len(r) == width for r in body):
+            grid[:] = body
+        else:
+            grid[:] = [r[:width] + [None] * (width - len(r)) for r in body]
+    raw_cells = pd.DataFrame(grid, columns=range(width), dtype=object)
+    cells = pd.DataFrame({i: pd.Series(map_unique(grid[:, i], cell_text), dtype=object)
+                          for i in range(width)}, index=raw_cells.index, columns=range(width))
     n = len(cells)
     rownums = np.arange(n) + raw.first_row + h + 1
     out = _Collector(raw, rownums)
@@ -257,8 +264,11 @@ def _classify_rows(cells: pd.DataFrame, header: list[object], plan: SheetPlan,
         grid = cells.to_numpy(dtype=object)
         first_text = grid[np.arange(n), filled.argmax(axis=1)]  # first non-empty cell of a row
         is_total = map_unique(first_text, lambda v: bool(_TOTALS.match(str(v))))
-        is_total = np.asarray([bool(x) for x in is_total]) & keep & (counts >= 2)
-        is_total &= _others_numeric(cells, first_text)
+        is_total = np.asarray([bool(x) for x in is_total], dtype=bool) & keep & (counts >= 2)
+        if is_total.any():  # rare: check the other cells of the candidate rows only
+            candidates = np.flatnonzero(is_total)
+            is_total[candidates] &= _others_numeric(cells.iloc[candidates],
+                                                    first_text[candidates])
         out.reject(np.flatnonzero(is_total), "totals row")
         keep &= ~is_total
 
@@ -322,6 +332,10 @@ def _apply_direction(frame, source, out: _Collector, keep: np.ndarray) -> None:
 def _split_name_role(frame: pd.DataFrame, has_title_column: bool) -> None:
     """'Dale Shaw (Technical Recruiter)' -> contact 'Dale Shaw', title 'Technical Recruiter'."""
     contact = frame["contact"]
+    candidate = map_unique(contact.to_numpy(dtype=object),
+                           lambda v: _NAME_ROLE.search(v) is not None and "," not in v)
+    if not (candidate == True).any():  # noqa: E712  (the usual case: no 'Name (Role)' cells)
+        return
     parts = contact.str.extract(_NAME_ROLE)
     split = parts[0].notna() & ~contact.str.contains(",", regex=False).fillna(False)
     if has_title_column:
@@ -332,10 +346,12 @@ def _split_name_role(frame: pd.DataFrame, has_title_column: bool) -> None:
 
 def _clean_company(frame: pd.DataFrame, out: _Collector) -> None:
     company = frame["company"]
-    has_url = company.str.contains(_PAREN_URL).fillna(False).to_numpy()
+    values = company.to_numpy(dtype=object)
+    has_url = map_unique(values, lambda v: _PAREN_URL.search(v) is not None) == True  # noqa: E712
     for pos in np.flatnonzero(has_url):
         out.problem(pos, "company", company.iat[pos], "web address removed from the company name")
-    frame["company"] = company.str.replace(_PAREN_URL, " ", regex=True).str.split().str.join(" ")
+    cleaned = map_unique(values, lambda v: " ".join(_PAREN_URL.sub(" ", v).split()))
+    frame["company"] = pd.Series(cleaned, index=company.index, dtype=company.dtype)
 
 
 def _activity(sources, fields, n, out: _Collector, keep) -> np.ndarray:
@@ -383,6 +399,8 @@ def _resolve_years(date_cols: dict[str, DateColumn | None], raw: RawSheet, n: in
         label = f"the file's modification date {anchor:%Y-%m-%d}"
     for column in columns:
         others = [c for c in columns if c is not column]
+        if not any(isinstance(v, NoYear) for v in column.values):
+            continue  # nothing to resolve: skip building the same-row dates
         row_dates = [next((o.values[i] for o in others if isinstance(o.values[i], dt.datetime)),
                           None) for i in range(n)] if others else None
         resolve_missing_years(column, anchor=anchor, anchor_label=label, row_dates=row_dates)
@@ -505,17 +523,27 @@ def _derive_stage(frame: pd.DataFrame, flags: dict, statuses: list[np.ndarray],
     def falsity(arr) -> np.ndarray:
         return np.zeros(n, bool) if arr is None else np.asarray(arr == False, dtype=bool)  # noqa: E712
 
+    # Each status column holds a few distinct meanings: look attributes up per meaning.
+    factorized = [pd.factorize(np.asarray(arr, dtype=object), use_na_sentinel=True)
+                  for arr in statuses]
+
+    def per_row(attr: str, codes: np.ndarray, uniques) -> np.ndarray:
+        table = np.empty(len(uniques) + 1, dtype=object)
+        table[:-1] = [getattr(m, attr) for m in uniques]
+        table[-1] = None
+        return table[codes]
+
     def from_status(attr: str, want: bool) -> np.ndarray:
         acc = np.zeros(n, bool)
-        for arr in statuses:
-            acc |= np.asarray([m is not None and getattr(m, attr) is want for m in arr], bool) \
-                if n else acc
+        for codes, uniques in factorized:
+            hit = np.zeros(len(uniques) + 1, dtype=bool)  # last slot: no meaning (code -1)
+            hit[:-1] = [getattr(m, attr) is want for m in uniques]
+            acc |= hit[codes]
         return acc
 
     outcome = np.full(n, None, dtype=object)
-    for arr in statuses:  # the first status-like column that names an outcome wins
-        vals = np.asarray([m.outcome if m is not None else None for m in arr], dtype=object) \
-            if n else outcome
+    for codes, uniques in factorized:  # the first status-like column naming an outcome wins
+        vals = per_row("outcome", codes, uniques) if n else outcome
         outcome = np.where(pd.isna(outcome), vals, outcome)
     outcome = np.where(truth(flags["stage_rejected"]) & ~np.isin(outcome, ["offer"]),
                        "rejected", outcome)
