@@ -4,10 +4,12 @@
 """
 
 from .errors import (
+    ExportError,
     InfoviewError,
     LoadWarning,
     MappingError,
     NoLogFoundError,
+    NotebookError,
     ResourceLimitError,
     SmallSampleWarning,
     UnreadableFileError,
@@ -30,6 +32,8 @@ __all__ = [
     "NoLogFoundError",
     "MappingError",
     "ResourceLimitError",
+    "ExportError",
+    "NotebookError",
     "LoadWarning",
     "SmallSampleWarning",
 ]

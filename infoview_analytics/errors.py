@@ -15,6 +15,7 @@ __all__ = [
     "NoLogFoundError",
     "MappingError",
     "ExportError",
+    "NotebookError",
     "LoadWarning",
     "SmallSampleWarning",
 ]
@@ -50,3 +51,7 @@ class SmallSampleWarning(UserWarning):
 
 class ExportError(InfoviewError, ValueError):
     """An output cannot be written where or how it was asked for."""
+
+
+class NotebookError(InfoviewError, RuntimeError):
+    """A report notebook could not be found, or stopped with an error or a timeout."""

@@ -44,8 +44,10 @@ from nbclient.exceptions import (
 )
 from nbclient.util import ensure_async
 
-from .errors import ExportError, InfoviewError
+from .errors import ExportError, NotebookError
+from .export import write_atomically
 from .load import load_log
+from .privacy import SALT_ENV, project_salt
 
 __all__ = [
     "NotebookError",
@@ -76,10 +78,6 @@ _TEMPLATE = """\
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 """
-
-
-class NotebookError(InfoviewError, RuntimeError):
-    """A report notebook could not be found, or stopped with an error or a timeout."""
 
 
 # ---------------------------------------------------------------------------
@@ -246,6 +244,10 @@ def run_notebook(
     # Kernels inherit the environment; a non-interactive MPLBACKEND would stop
     # plt.show() from putting charts into the notebook.
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    # The kernel works in the output folder. Hand it the caller's project salt,
+    # so pseudonyms match those of `infoview charts` and no salt file lands in
+    # a folder that is meant to be shared.
+    env[SALT_ENV] = project_salt()
     with tempfile.TemporaryFile() as kernel_log:  # the kernel's own chatter, kept off the screen
         try:
             with _cell_errors(source, nb, timeout):
@@ -458,10 +460,10 @@ def build_report(
             bar.stage(stem)
             nb = run_notebook(folder / name, parameters, cwd=out, timeout=timeout,
                               on_cell=bar.step)
-            nbformat.write(nb, out / name)
+            write_atomically(out / name, nbformat.writes(nb).encode("utf-8"))
             page = out / f"{stem}.html"
-            page.write_text(notebook_html(nb, title=_title(nb, stem), hide_input=hide_input),
-                            encoding="utf-8")
+            html = notebook_html(nb, title=_title(nb, stem), hide_input=hide_input)
+            write_atomically(page, html.encode("utf-8"))
             written.append(page)
     finally:
         bar.close()

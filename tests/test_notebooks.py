@@ -329,6 +329,8 @@ def test_build_report_for_one_seeker(tmp_path, capsys):
     assert (out / "my_outreach" / "followups_due.csv").is_file()
     assert json.loads((out / "my_outreach.ipynb").read_text())["cells"]
     assert "cell" in capsys.readouterr().err, "a progress bar on stderr"
+    # The kernels get the caller's salt: no secret salt file in the folder to be shared.
+    assert not list(out.rglob(".infoview-salt"))
 
 
 def test_build_report_for_a_cohort_workbook_picks_the_cohort_notebook(tmp_path, monkeypatch):
