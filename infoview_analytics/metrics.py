@@ -25,8 +25,7 @@ Conventions shared by every metric (``metrics.md``):
 from __future__ import annotations
 
 import warnings
-from collections import defaultdict, deque
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -222,8 +221,12 @@ def _lookup(keys: pd.Series, values: pd.Series, dtype: object) -> pd.Series:
 
 def _name_key(values: pd.Series) -> pd.Series:
     """Names compared the way people write them: trimmed, one space, case-insensitive."""
-    s = values.astype(STRING).str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
-    return s.where(s != "", pd.NA)
+    s = values.astype(STRING)
+    codes, uniques = pd.factorize(s)  # the string work is done once per distinct spelling
+    u = pd.Series(uniques, dtype=STRING).str.strip().str.replace(r"\s+", " ", regex=True)
+    u = u.str.casefold()
+    u = u.where(u != "", pd.NA)
+    return pd.Series(u.array.take(codes, allow_fill=True), index=values.index, name=values.name)
 
 
 def _seeker_key(log: pd.DataFrame) -> pd.Series:
@@ -234,64 +237,86 @@ def _seeker_key(log: pd.DataFrame) -> pd.Series:
 # Referral graph: who introduced the seeker to whom.
 # ---------------------------------------------------------------------------
 class _Graph:
-    """Leads linked by ``referred_by``, per seeker, at the level of contacts.
+    """Leads linked by ``referred_by``, per seeker, at the level of contacts, as arrays.
 
     A node is a contact of one seeker (matched case-insensitively); a lead
     without a contact is a node of its own that can be referred but cannot
-    refer. ``children[node]`` lists the rows whose ``referred_by`` names it.
+    refer. Contact nodes come first (ids ``0 .. n_contacts - 1``, in the order
+    of their names' sort), then one node per contact-less lead.
+
+    ``node[i]`` is the node of row *i* (-1 for rows not considered);
+    ``parent[i]`` is the node that row *i*'s ``referred_by`` names (-1 when it
+    names nobody of the seeker's considered leads, or the lead's own contact):
+    row *i* is then a child of ``parent[i]``.
     """
 
     def __init__(self, log: pd.DataFrame, rows: np.ndarray):
-        self.rows = rows  # positions of the leads considered
-        seeker = _seeker_key(log).astype(str).to_numpy()
-        contact = _name_key(log["contact"]).to_numpy(dtype=object, na_value=None)
-        referrer = _name_key(log["referred_by"]).to_numpy(dtype=object, na_value=None)
-        self.node_of: dict[int, Hashable] = {}
-        self.rows_of: dict[Hashable, list[int]] = defaultdict(list)
-        for i in rows:
-            node = (seeker[i], "c", contact[i]) if contact[i] is not None else (seeker[i], "r", i)
-            self.node_of[i] = node
-            self.rows_of[node].append(i)
-        self.children: dict[Hashable, list[int]] = defaultdict(list)
-        for i in rows:
-            ref = referrer[i]
-            if ref is None or ref == contact[i]:
-                continue
-            parent = (seeker[i], "c", ref)
-            if parent in self.rows_of:
-                self.children[parent].append(i)
+        n = len(log)
+        self.rows = rows
+        seeker = pd.factorize(_seeker_key(log).astype(str))[0].astype(np.int64)
+        contact = _name_key(log["contact"])
+        referrer = _name_key(log["referred_by"])
+        codes, names = pd.factorize(pd.concat([contact, referrer], ignore_index=True),
+                                    sort=True)
+        ccode, rcode = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+        self.names = names
+        width = len(names) + 1
+        considered = np.zeros(n, dtype=bool)
+        considered[rows] = True
+        has_contact = considered & (ccode >= 0)
+        pair = seeker * width + ccode
+        c_rows = np.flatnonzero(has_contact)
+        c_pairs = pair[c_rows]
+        uniq = np.unique(c_pairs)
+        self.n_contacts = len(uniq)
+        node = np.full(n, -1, dtype=np.int64)
+        node[c_rows] = np.searchsorted(uniq, c_pairs)
+        r_rows = np.flatnonzero(considered & (ccode < 0))
+        node[r_rows] = self.n_contacts + np.arange(len(r_rows))
+        self.node = node
+        self.n_nodes = self.n_contacts + len(r_rows)
+        self.node_seeker = np.empty(self.n_nodes, dtype=np.int64)
+        self.node_seeker[node[considered]] = seeker[considered]
+        self.node_name = np.full(self.n_nodes, -1, dtype=np.int64)  # name code, -1 for no contact
+        self.node_name[: self.n_contacts] = uniq % width
+        parent = np.full(n, -1, dtype=np.int64)
+        refers = considered & (rcode >= 0) & (rcode != ccode)
+        ref_rows = np.flatnonzero(refers)
+        ref_pairs = seeker[ref_rows] * width + rcode[ref_rows]
+        pos = np.searchsorted(uniq, ref_pairs)
+        found = pos < len(uniq)
+        found[found] = uniq[pos[found]] == ref_pairs[found]
+        parent[ref_rows[found]] = pos[found]
+        self.parent = parent
 
-    def descendants(self, node: Hashable) -> list[int]:
-        """Rows downstream of *node* (any number of introductions), cycles guarded."""
-        seen = {node}
-        out: list[int] = []
-        queue = deque([node])
-        while queue:
-            for j in self.children.get(queue.popleft(), ()):
-                out.append(j)
-                child = self.node_of[j]
-                if child not in seen:
-                    seen.add(child)
-                    queue.append(child)
-        return out
+    def child_rows(self) -> np.ndarray:
+        """Rows that are some node's child, in row order."""
+        return np.flatnonzero(self.parent >= 0)
+
+    def n_children(self) -> np.ndarray:
+        """Per node: how many rows name it as their referrer."""
+        kids = self.parent[self.parent >= 0]
+        return np.bincount(kids, minlength=self.n_nodes)
 
 
 def _downstream_offer(log: pd.DataFrame) -> np.ndarray:
     """Per row: the lead, or a lead any number of introductions after it, got an offer."""
     offer = _flag(log, "offer")
-    result = offer.copy()
     rows = np.flatnonzero(_contacted(log))
     graph = _Graph(log, rows)
-    cache: dict[Hashable, bool] = {}
-    for i in rows:
-        if result[i]:
-            continue
-        node = graph.node_of[i]
-        if node not in graph.children:
-            continue
-        if node not in cache:
-            cache[node] = bool(offer[graph.descendants(node)].any())
-        result[i] = cache[node]
+    kids = graph.child_rows()
+    src, dst = graph.parent[kids], graph.node[kids]  # edge node -> node, via a child row
+    # reach[p]: an offer among the rows downstream of node p; grown one introduction a round
+    reach = np.zeros(graph.n_nodes, dtype=bool)
+    reach[src[offer[kids]]] = True
+    while True:
+        grown = reach.copy()
+        grown[src[reach[dst]]] = True
+        if (grown == reach).all():
+            break
+        reach = grown
+    result = offer.copy()
+    result[rows] |= reach[graph.node[rows]]
     return result
 
 
@@ -306,26 +331,59 @@ def _nearest_interview_offer(log: pd.DataFrame) -> np.ndarray:
     graph = _Graph(log, rows)
     interview = _flag(log, "info_interview")
     offer = _flag(log, "offer")
-    referrer = _name_key(log["referred_by"]).to_numpy(dtype=object, na_value=None)
-    contact = _name_key(log["contact"]).to_numpy(dtype=object, na_value=None)
-    day = log["contacted_on"]
     credited = np.zeros(len(log), dtype=bool)
-    for j in rows:
-        if not offer[j]:
-            continue
-        i, seen = j, set()
-        while i is not None and graph.node_of[i] not in seen:
+    walkers = rows[offer[rows]]
+    if not len(walkers):
+        return credited
+    # The lead each contact node is entered by: its earliest interview lead, else its
+    # earliest lead (undated last, then by row).
+    day = log["contacted_on"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    undated = log["contacted_on"].isna().to_numpy()
+    order = np.lexsort((rows, day[rows], undated[rows], ~interview[rows], graph.node[rows]))
+    ordered = rows[order]
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = graph.node[ordered][1:] != graph.node[ordered][:-1]
+    entry = np.full(graph.n_nodes, -1, dtype=np.int64)
+    entry[graph.node[ordered[first]]] = ordered[first]
+    # Walk every offer up its chain at once, one introduction per round.
+    cur = walkers.copy()
+    seen = [graph.node[cur]]
+    active = np.ones(len(cur), dtype=bool)
+    for _ in range(64):
+        idx = np.flatnonzero(active)
+        if not len(idx):
+            return credited
+        here = cur[idx]
+        hit = interview[here]
+        credited[here[hit]] = True
+        up = graph.parent[here]
+        go = ~hit & (up >= 0)
+        nxt = np.where(go, entry[np.maximum(up, 0)], -1)
+        node_next = graph.node[np.maximum(nxt, 0)]
+        revisit = np.zeros(len(idx), dtype=bool)
+        for past in seen:
+            revisit |= past[idx] == node_next
+        go &= ~revisit
+        active[idx[~go]] = False
+        cur[idx[go]] = nxt[go]
+        step = np.full(len(cur), -2, dtype=np.int64)
+        step[idx[go]] = node_next[go]
+        seen.append(step)
+    # Rare long chains: finish them one by one.
+    for k in np.flatnonzero(active):
+        i = int(cur[k])
+        visited = {int(s[k]) for s in seen if s[k] >= 0}
+        while True:
             if interview[i]:
                 credited[i] = True
                 break
-            seen.add(graph.node_of[i])
-            ref = referrer[i]
-            parent = (graph.node_of[i][0], "c", ref)
-            if ref is None or ref == contact[i] or parent not in graph.rows_of:
+            up = graph.parent[i]
+            if up < 0:
                 break
-            up = graph.rows_of[parent]
-            held = [r for r in up if interview[r]] or up
-            i = min(held, key=lambda r: (pd.isna(day[r]), day[r] if pd.notna(day[r]) else 0, r))
+            i = int(entry[up])
+            if int(graph.node[i]) in visited:
+                break
+            visited.add(int(graph.node[i]))
     return credited
 
 
@@ -333,9 +391,7 @@ def _effective_referrals(log: pd.DataFrame) -> np.ndarray:
     """Per row: max(own ``referrals``, leads of the seeker whose ``referred_by`` names it)."""
     own = log["referrals"].astype("Float64").fillna(0).to_numpy(dtype=float)
     graph = _Graph(log, np.arange(len(log)))
-    named = np.array(
-        [len(graph.children.get(graph.node_of[i], ())) for i in range(len(log))], dtype=float
-    )
+    named = graph.n_children()[graph.node].astype(float)
     return np.maximum(own, named).astype(int) if len(log) else np.zeros(0, dtype=int)
 
 
@@ -804,91 +860,172 @@ def referred_vs_cold(log: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
     return _flag_small(table, "referred_vs_cold")
 
 
+def _runs_by_text(order: np.ndarray, same: np.ndarray, text) -> np.ndarray:
+    """*order* with each run of ties (``same[k]``: item k ties with item k-1) sorted by text."""
+    if not same.any():
+        return order
+    order = order.copy()
+    starts = np.flatnonzero(~same)
+    ends = np.append(starts[1:], len(order))
+    for a, b in zip(starts, ends, strict=True):
+        if b - a > 1:
+            order[a:b] = sorted(order[a:b].tolist(), key=text)
+    return order
+
+
 def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The referral forest of the contacted leads: (chains table, edges table)."""
     chain_cols = ["seeker", "chain_id", "root", "leads", "depth", "responded",
                   "info_interviews", "job_interviews", "offers"]
     edge_cols = ["seeker", "chain_id", "from_contact", "to_contact", "depth"]
-    rows = np.flatnonzero(_contacted(log))
-    graph = _Graph(log, rows)
-    contact = log["contact"].astype(STRING)
-    company = log["company"].astype(STRING)
-    day = log["contacted_on"].to_numpy(dtype="datetime64[ns]").astype("int64")
-    never = np.iinfo("int64").max
-    day = np.where(log["contacted_on"].isna().to_numpy(), never, day)
-
-    def first_row(node: Hashable) -> int:
-        """The node's earliest lead (then by spelling), for its date and display name."""
-        return min(graph.rows_of[node], key=lambda i: (day[i], str(contact[i]), i))
-
-    def label(node: Hashable) -> str:
-        i = first_row(node)
-        if pd.notna(contact[i]):
-            return str(contact[i])
-        return f"(lead at {company[i]})" if pd.notna(company[i]) else "(unnamed lead)"
-
-    # One parent per node: the referrer named by its leads (alphabetically first if several).
-    parent: dict[Hashable, Hashable | None] = {node: None for node in graph.rows_of}
-    for p, kids in graph.children.items():
-        for j in kids:
-            node = graph.node_of[j]
-            if node != p and (parent[node] is None or p < parent[node]):
-                parent[node] = p
-    # Break cycles (A referred by B referred by A): the earliest contact in a cycle becomes a root.
-    done: set[Hashable] = set()
-    for start in sorted(parent, key=str):
-        path: list[Hashable] = []
-        on_path: dict[Hashable, int] = {}
-        node = start
-        while node is not None and node not in done:
-            if node in on_path:
-                cycle = path[on_path[node]:]
-                root = min(cycle, key=lambda x: (day[first_row(x)], str(x)))
-                parent[root] = None
-                break
-            on_path[node] = len(path)
-            path.append(node)
-            node = parent[node]
-        done.update(path)
-    kids: dict[Hashable, list[Hashable]] = defaultdict(list)
-    for node, p in parent.items():
-        if p is not None:
-            kids[p].append(node)
-    roots = sorted(
-        (n for n, p in parent.items() if p is None and kids.get(n)),
-        key=lambda n: (n[0], day[first_row(n)], label(n).casefold(), str(n)),
-    )
-    responded = _flag(log, "responded")
-    info = _flag(log, "info_interview")
-    job = _flag(log, "job_interview")
-    offer = _flag(log, "offer")
-    chain_rows, edge_rows = [], []
-    for chain_id, root in enumerate(roots, start=1):
-        depth_of = {root: 0}
-        queue = deque([root])
-        while queue:
-            node = queue.popleft()
-            for child in sorted(kids.get(node, ()), key=lambda n: (label(n).casefold(), str(n))):
-                if child in depth_of:
-                    continue
-                depth_of[child] = depth_of[node] + 1
-                edge_rows.append({"seeker": root[0], "chain_id": chain_id,
-                                  "from_contact": label(node), "to_contact": label(child),
-                                  "depth": depth_of[child]})
-                queue.append(child)
-        members = [i for node in depth_of for i in graph.rows_of[node]]
-        chain_rows.append({"seeker": root[0], "chain_id": chain_id, "root": label(root),
-                           "leads": len(members), "depth": max(depth_of.values()),
-                           "responded": int(responded[members].sum()),
-                           "info_interviews": int(info[members].sum()),
-                           "job_interviews": int(job[members].sum()),
-                           "offers": int(offer[members].sum())})
-    chains = pd.DataFrame(chain_rows, columns=chain_cols)
-    edges = pd.DataFrame(edge_rows, columns=edge_cols)
     types = {"seeker": STRING, "chain_id": "int64", "root": STRING, "leads": "int64",
              "depth": "int64", "responded": "int64", "info_interviews": "int64",
              "job_interviews": "int64", "offers": "int64", "from_contact": STRING,
              "to_contact": STRING}
+    rows = np.flatnonzero(_contacted(log))
+    graph = _Graph(log, rows)
+    n_nodes = graph.n_nodes
+    seeker_text = _seeker_key(log).astype(str).to_numpy(dtype=object)
+    contact = log["contact"].astype(STRING)
+    contact_text = contact.astype(object).where(contact.notna(), "<NA>").to_numpy(dtype=object)
+    day = log["contacted_on"].to_numpy(dtype="datetime64[ns]").astype("int64")
+    never = np.iinfo("int64").max
+    day = np.where(log["contacted_on"].isna().to_numpy(), never, day)
+
+    # Each node's earliest lead (then by spelling), for its date and display name.
+    spelling = pd.factorize(contact_text[rows], sort=True)[0]
+    order = np.lexsort((rows, spelling, day[rows], graph.node[rows]))
+    ordered = rows[order]
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = graph.node[ordered][1:] != graph.node[ordered][:-1]
+    first_row = np.zeros(n_nodes, dtype=np.int64)
+    first_row[graph.node[ordered[first]]] = ordered[first]
+
+    def node_text(x: int) -> str:
+        """The node as the dictionary keys it was once spelled as (a tie-breaker)."""
+        s = seeker_text[first_row[x]]
+        if x < graph.n_contacts:
+            return str((s, "c", graph.names[graph.node_name[x]]))
+        return str((s, "r", np.int64(first_row[x])))
+
+    # One parent per node: the referrer named by its leads (alphabetically first if several;
+    # contact node ids follow the names' order within a seeker).
+    kids_rows = graph.child_rows()
+    parent = np.full(n_nodes + 1, n_nodes, dtype=np.int64)  # n_nodes: none (a fixed point)
+    np.minimum.at(parent, graph.node[kids_rows], graph.parent[kids_rows])
+    # Break cycles (A referred by B referred by A): the earliest contact in a cycle becomes a
+    # root. Jumping 2^k steps at once lands every node that never reaches a root on a cycle.
+    jump = parent.copy()
+    for _ in range(max(1, int(n_nodes).bit_length())):
+        jump = jump[jump]
+    on_cycle = np.unique(jump[jump < n_nodes])
+    done: set[int] = set()
+    for start in on_cycle.tolist():
+        if start in done:
+            continue
+        cycle = [start]
+        x = int(parent[start])
+        while x != start:
+            cycle.append(x)
+            x = int(parent[x])
+        done.update(cycle)
+        root = min(cycle, key=lambda x: (day[first_row[x]], node_text(x)))
+        parent[root] = n_nodes
+    parent = parent[:n_nodes]
+    has_parent = np.flatnonzero(parent < n_nodes)
+    n_kids = np.bincount(parent[has_parent], minlength=n_nodes)
+
+    def label(x: np.ndarray) -> np.ndarray:
+        i = first_row[x]
+        name = contact.to_numpy(dtype=object, na_value=None)[i] if len(i) else np.zeros(0, object)
+        company = log["company"].astype(STRING).to_numpy(dtype=object, na_value=None)[i]
+        out = np.empty(len(i), dtype=object)
+        for k, (a, b) in enumerate(zip(name, company, strict=True)):
+            out[k] = a if a is not None else (f"(lead at {b})" if b is not None
+                                                else "(unnamed lead)")
+        return out
+
+    in_tree = np.zeros(n_nodes, dtype=bool)
+    in_tree[has_parent] = True
+    roots = np.flatnonzero((parent == n_nodes) & (n_kids > 0))
+    in_tree[roots] = True
+    tree_nodes = np.flatnonzero(in_tree)
+    labels = np.empty(n_nodes, dtype=object)
+    labels[tree_nodes] = label(tree_nodes)
+    folded = np.array([s.casefold() for s in labels[tree_nodes]], dtype=object)
+    fold_rank = np.zeros(n_nodes, dtype=np.int64)
+    fold_rank[tree_nodes] = pd.factorize(folded, sort=True)[0]
+
+    # Chains in order of seeker, the root's first contact, its name.
+    seeker_rank = np.zeros(n_nodes, dtype=np.int64)
+    seeker_rank[roots] = pd.factorize(seeker_text[first_row[roots]], sort=True)[0]
+    root_day = day[first_row[roots]]
+    order = np.lexsort((fold_rank[roots], root_day, seeker_rank[roots]))
+    r = roots[order]
+    same = np.zeros(len(r), dtype=bool)
+    same[1:] = ((seeker_rank[r][1:] == seeker_rank[r][:-1]) & (day[first_row[r]][1:]
+                == day[first_row[r]][:-1]) & (fold_rank[r][1:] == fold_rank[r][:-1]))
+    roots = _runs_by_text(r, same, node_text)
+
+    # Children of each node in drawing order (by name), walked one depth level at a time.
+    kid_order = np.lexsort((fold_rank[has_parent], parent[has_parent]))
+    kid_nodes = has_parent[kid_order]
+    same = np.zeros(len(kid_nodes), dtype=bool)
+    same[1:] = ((parent[kid_nodes][1:] == parent[kid_nodes][:-1])
+                & (fold_rank[kid_nodes][1:] == fold_rank[kid_nodes][:-1]))
+    kid_nodes = _runs_by_text(kid_nodes, same, node_text)
+    kid_start = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(n_kids, out=kid_start[1:])
+    chain_of = np.full(n_nodes, -1, dtype=np.int64)
+    depth_of = np.zeros(n_nodes, dtype=np.int64)
+    chain_of[roots] = np.arange(1, len(roots) + 1)
+    level = roots
+    edge_parts = []
+    depth = 0
+    while len(level):
+        counts = n_kids[level]
+        total = int(counts.sum())
+        if not total:
+            break
+        depth += 1
+        offsets = np.repeat(kid_start[level] - np.cumsum(counts) + counts, counts)
+        nxt = kid_nodes[offsets + np.arange(total)]
+        from_ = np.repeat(level, counts)
+        chain_of[nxt] = chain_of[from_]
+        depth_of[nxt] = depth
+        edge_parts.append((from_, nxt))
+        level = nxt
+    if edge_parts:
+        from_ = np.concatenate([p[0] for p in edge_parts])
+        to = np.concatenate([p[1] for p in edge_parts])
+        chain_ids = chain_of[to]
+        order = np.argsort(chain_ids, kind="stable")
+        from_, to, chain_ids = from_[order], to[order], chain_ids[order]
+    else:
+        from_ = to = chain_ids = np.zeros(0, dtype=np.int64)
+    edges = pd.DataFrame({
+        "seeker": seeker_text[first_row[roots[chain_ids - 1]]] if len(to) else [],
+        "chain_id": chain_ids, "from_contact": labels[from_], "to_contact": labels[to],
+        "depth": depth_of[to]}, columns=edge_cols)
+
+    member_chain = chain_of[graph.node[rows]]
+    member = member_chain >= 0
+    member_rows, member_chain = rows[member], member_chain[member] - 1
+    k = len(roots)
+
+    def per_chain(values: np.ndarray | None) -> np.ndarray:
+        w = None if values is None else values[member_rows].astype(np.int64)
+        return np.bincount(member_chain, weights=w, minlength=k).astype(np.int64)
+
+    deepest = np.zeros(k, dtype=np.int64)
+    np.maximum.at(deepest, chain_of[tree_nodes] - 1, depth_of[tree_nodes])
+    chains = pd.DataFrame({
+        "seeker": seeker_text[first_row[roots]], "chain_id": np.arange(1, k + 1),
+        "root": labels[roots], "leads": per_chain(None), "depth": deepest,
+        "responded": per_chain(_flag(log, "responded")),
+        "info_interviews": per_chain(_flag(log, "info_interview")),
+        "job_interviews": per_chain(_flag(log, "job_interview")),
+        "offers": per_chain(_flag(log, "offer"))}, columns=chain_cols)
     chains = chains.astype({c: t for c, t in types.items() if c in chains})
     edges = edges.astype({c: t for c, t in types.items() if c in edges})
     return chains, edges
