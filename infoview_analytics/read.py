@@ -304,12 +304,15 @@ def _scan_zip_parts(path: Path) -> _ZipScan:
                 f"{MAX_TOTAL_BYTES:,}). {_BOMB_ADVICE}")
         parts: dict[str, _PartScan] = {}
         total = 0
+        is_ods = not any(i.filename.startswith("xl/") for i in infos)
         for info in infos:
             name = info.filename
             if not name.lower().endswith((".xml", ".rels", ".vml")):
                 continue
             scan = _scan_part(path, fh, info, is_sheet=_is_worksheet(name),
-                              budget=MAX_TOTAL_BYTES - total)
+                              budget=MAX_TOTAL_BYTES - total,
+                              ods_tables=_OdsArea(path) if is_ods and name == "content.xml"
+                              else None)
             total += scan.size
             parts[name] = scan
         sheet_parts = _sheet_parts(zf, parts)
@@ -381,13 +384,16 @@ def _inflate(path: Path, fh, info: zipfile.ZipInfo) -> Iterator[bytes]:
 
 
 def _scan_part(path: Path, fh, info: zipfile.ZipInfo, *, is_sheet: bool,
-               budget: int) -> _PartScan:
+               budget: int, ods_tables: _OdsArea | None = None) -> _PartScan:
     """Inflate one part, refusing bombs and DTDs; for a worksheet, bound its used area.
 
-    The area is first bounded cheaply (row tags, column letters); only when that
-    bound is over :data:`MAX_CELLS`, or cells lack references, or a reference has
-    more digits than its rows, is the exact rectangle (what calamine allocates:
-    the span of cells holding something) computed in a second, slower pass.
+    For an .ods ``content.xml`` (*ods_tables*), each table's used area is
+    computed from its repeat counts and refused over :data:`MAX_CELLS`.
+    For an .xlsx worksheet the area is first bounded cheaply (row tags, column
+    letters); only when that bound is over :data:`MAX_CELLS`, or cells lack
+    references, or a reference has more digits than its rows, is the exact
+    rectangle (what calamine allocates: the span of cells holding something)
+    computed in a second, slower pass.
     """
     scan = _PartScan()
     fast = _FastBound()
@@ -413,10 +419,14 @@ def _scan_part(path: Path, fh, info: zipfile.ZipInfo, *, is_sheet: bool,
                 "read. If you trust it, open it in a spreadsheet program and save it again.")
         if not is_sheet:
             carry = data[-16:]
+            if ods_tables is not None:
+                ods_tables.feed(chunk)
             continue
         body, carry = _split_at_cell(data)
         fast.update(body, scan)
     if not is_sheet:
+        if ods_tables is not None:
+            ods_tables.close()
         return scan
     fast.update(carry, scan)
     scan.rows, scan.cols = fast.bound()
@@ -534,6 +544,170 @@ def _exact_area(path: Path, fh, info: zipfile.ZipInfo):
 
 _TAG = re.compile(rb"<(row|c)\b([^>]*?)(/?)>")
 _ROW_R = re.compile(rb'\br="([0-9]{1,7})"')
+
+# .ods content.xml: the tags that place cells, with their repeat counts
+_ODS_TAG = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)"
+                      rb"(?=[\s/>])([^>]*?)(/?)>")
+_ODS_ROWS = re.compile(rb'\btable:number-rows-repeated\s*=\s*["\']\s*([0-9]{1,18})')
+_ODS_COLS = re.compile(rb'\btable:number-columns-repeated\s*=\s*["\']\s*([0-9]{1,18})')
+_ODS_VALUE = re.compile(rb"\b(?:[\w-]+:value-type|table:formula)\s*=")
+_ODS_NAME = re.compile(rb'\btable:name\s*=\s*"([^"]*)"')
+_ODS_MAX_TAG = 1 << 20
+_ODS_CARRY = 4 << 20
+_ODS_ROW = re.compile(rb"<table:table-row(?=[\s/>])([^>]*?)(/?)>")
+_ODS_ROW_END = b"</table:table-row>"
+_ODS_TABLE = re.compile(rb"</?table:table[\s/>]")  # a table starts or ends in this piece
+
+
+class _OdsArea:
+    """Each ``<table:table>``'s used area in an .ods ``content.xml``, fed in chunks.
+
+    Repeat counts (``table:number-rows-repeated``, ``number-columns-repeated``)
+    are multiplied out as positions, never as cells, so the pass is as cheap as
+    the bytes it reads. Only cells holding something (a value type, a formula
+    or content) extend the area; the empty rows and columns LibreOffice writes
+    up to the grid's end do not. The area counts from A1, as the reader pads
+    the grid from there. A table over :data:`MAX_CELLS` is refused here,
+    before calamine expands the repeats into memory.
+
+    Rows are taken whole and measured with a few byte searches (their cell tags
+    and repeat counts up to the last cell holding something); the tags around
+    rows, and rows holding tables, go through the tag-by-tag path.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.carry = b""
+        self.depth = 0  # nested tables (a table inside a cell) are counted with the outer one
+        self.name = ""
+        self.in_row = False
+        self.row = 0  # rows placed so far in the current table
+        self.col = 0  # cells placed so far in the current row
+        self.row_repeat = 1
+        self.row_last = 0  # 1-based column of the row's last cell holding something
+        self.last_row = 0
+        self.last_col = 0
+
+    def feed(self, chunk: bytes) -> None:
+        data = self.carry + chunk if self.carry else chunk
+        end = data.rfind(_ODS_ROW_END)
+        if end < 0:
+            if len(data) <= _ODS_CARRY:
+                self.carry = data
+                return
+            self.carry = b""
+            self._tags(self._keep_open_tag(data))
+            return
+        end += len(_ODS_ROW_END)
+        self.carry = data[end:]
+        pieces = data[:end].split(_ODS_ROW_END)
+        pieces.pop()  # empty: the data ends with a row's end
+        tables = _ODS_TABLE.search(data, 0, end) is not None
+        for piece in pieces:
+            if not self._simple_row(piece, tables):
+                self._tags(piece + _ODS_ROW_END)
+
+    def close(self) -> None:
+        if self.carry:
+            self._tags(self.carry)
+            self.carry = b""
+        if self.depth:  # content.xml cut off inside a table: check what was placed
+            self._end_table()
+
+    def _keep_open_tag(self, data: bytes) -> bytes:
+        """*data* up to an unfinished last tag, which is kept for the next chunk."""
+        cut = data.rfind(b"<")
+        if cut < 0 or data.find(b">", cut) >= 0:
+            return data
+        tail = data[cut:]
+        if len(tail) <= _ODS_MAX_TAG:
+            self.carry = tail
+        elif tail.startswith((b"<table:", b"</table:")):
+            raise UnreadableFileError(
+                f"{self.path}: 'content.xml' holds a table tag over {_ODS_MAX_TAG:,} bytes "
+                "long, which spreadsheet programs never write. Open the file in a spreadsheet "
+                "program and save it again.")
+        return data[:cut]
+
+    def _simple_row(self, piece: bytes, tables: bool = True) -> bool:
+        """Measure a whole row (*piece* ends where its end tag was) with byte counts."""
+        if self.depth != 1 or self.in_row or (tables and _ODS_TABLE.search(piece)):
+            return False
+        start = piece.find(b"<table:table-row")
+        if start < 0 or piece.find(b"<table:table-row", start + 16) >= 0:
+            return False  # no row start, or several (self-closing rows, row groups)
+        m = _ODS_ROW.match(piece, start)
+        if m is None or m.group(2):
+            return False
+        cells = piece[m.end():]
+        rep = _ODS_ROWS.search(m.group(1))
+        self.row += max(int(rep.group(1)), 1) if rep else 1
+        # the last cell holding something ends at the last end tag, or holds the last value
+        # attribute (a self-closing cell); the row's width is measured up to that cell
+        last = max(cells.rfind(b"</table:table-cell>"), cells.rfind(b"</table:covered-table-cell>"),
+                   cells.rfind(b"value-type"), cells.rfind(b"table:formula"))
+        if last < 0:
+            return True
+        used = cells[:cells.find(b">", last) + 1 or len(cells)]
+        width = used.count(b"<table:table-cell") + used.count(b"<table:covered-table-cell")
+        if b"-repeated" in used:
+            width += sum(max(int(n), 1) - 1 for n in _ODS_COLS.findall(used))
+        if width:
+            self.last_row = self.row
+            self.last_col = max(self.last_col, width)
+        return True
+
+    def _tags(self, data: bytes) -> None:
+        for m in _ODS_TAG.finditer(data):
+            self._tag(m.group(1) == b"/", m.group(2), m.group(3), m.group(4) == b"/")
+
+    def _tag(self, end: bool, kind: bytes, attrs: bytes, empty: bool) -> None:
+        if kind == b"table":
+            if end:
+                self.depth -= 1
+                if self.depth == 0:
+                    self._end_table()
+            elif not empty:
+                self.depth += 1
+                if self.depth == 1:
+                    name = _ODS_NAME.search(attrs)
+                    self.name = html.unescape(name.group(1).decode("utf-8", "replace")) \
+                        if name else ""
+                    self.row = self.last_row = self.last_col = 0
+                    self.in_row = False
+            return
+        if self.depth != 1:
+            return
+        if kind == b"table-row":
+            if end:
+                self._end_row()
+                return
+            rep = _ODS_ROWS.search(attrs)
+            self.row_repeat = max(int(rep.group(1)), 1) if rep else 1
+            self.col = self.row_last = 0
+            self.in_row = True
+            if empty:
+                self._end_row()
+            return
+        if end:
+            return
+        rep = _ODS_COLS.search(attrs)
+        self.col += max(int(rep.group(1)), 1) if rep else 1
+        if not empty or _ODS_VALUE.search(attrs):
+            self.row_last = self.col
+
+    def _end_row(self) -> None:
+        self.row += self.row_repeat
+        if self.row_last:
+            self.last_row = self.row
+            self.last_col = max(self.last_col, self.row_last)
+        self.row_repeat = 1
+        self.col = self.row_last = 0
+        self.in_row = False
+
+    def _end_table(self) -> None:
+        self.depth = 0
+        _check_area(self.path, self.name, self.last_row, self.last_col)
 
 
 _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")

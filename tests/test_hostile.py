@@ -69,18 +69,7 @@ def test_corpus_is_complete_and_small(corpus):
         assert z.getinfo("xl/worksheets/sheet1.xml").file_size > 2**31
 
 
-# Needs read.py: .ods repeat counts are not pre-scanned, so calamine refuses the sheet with
-# its own cell limit and the message is the generic "cannot be read as a workbook (Cell limit
-# exceeded ...)" as an UnreadableFileError, instead of the used-area ResourceLimitError.
-_ODS_NOT_PRESCANNED = pytest.mark.xfail(
-    reason="read.py does not pre-scan .ods number-rows/columns-repeated (docs/bad-input.md)",
-    strict=False)
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=_ODS_NOT_PRESCANNED) if n == "ods_far_corner_cell.ods" else n
-    for n in EXPECTED_NAMES
-])
+@pytest.mark.parametrize("name", EXPECTED_NAMES)
 def test_each_file_loads_or_raises_a_typed_error(corpus, name):
     folder, expect = corpus
     e = expect[name]
@@ -225,16 +214,16 @@ def test_ods_repeated_empty_rows_load_fast_and_far_cells_are_refused(corpus):
     start = time.perf_counter()
     log, _ = _load(folder / "ods_repeated_empty_rows.ods")
     assert log["company"].tolist() == ["Acme", "Beta"]
-    with pytest.raises(UnreadableFileError):  # today calamine's own cell limit
+    with pytest.raises(ResourceLimitError, match=r"sheet 'Log': the used area spans "
+                       r"1,048,576 rows x 16,384 columns"):
         read_file(folder / "ods_far_corner_cell.ods")
     assert time.perf_counter() - start < 2
 
 
-@_ODS_NOT_PRESCANNED
 def test_ods_filled_row_repeated_to_the_grid_end_is_refused_in_a_capped_process(tmp_path):
     # ~900 bytes: one row of 20 filled cells, repeated 1,048,576 times (21 million cells,
-    # over MAX_CELLS). Today calamine allocates it all and the process aborts (SIGABRT,
-    # "memory allocation ... failed") under the cap; it must be refused before reading.
+    # over MAX_CELLS). calamine would allocate it all (under the cap the process aborts,
+    # "memory allocation ... failed"); the repeat counts are refused before it reads.
     from tests.bad_corpus import MAX_ROWS, ods_cell, ods_row, write_ods
 
     path = write_ods(tmp_path / "ods_filled_rows.ods",
