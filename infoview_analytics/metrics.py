@@ -1265,29 +1265,41 @@ def weekly_activity(log: pd.DataFrame, *, by: By = "seeker") -> pd.DataFrame:
     log = _canonical(log)
     keys = _keys(by)
     dated = _contacted(log) & log["contacted_on"].notna().to_numpy()
-    frame = _group_frame(log, keys)
-    day = log["contacted_on"].dt.normalize()
-    frame["week"] = day - pd.to_timedelta(day.dt.day_of_week, unit="D")
-    frame["outreach"] = 1
-    frame = frame[dated].reset_index(drop=True)
-    parts = []
-    for values, part in _km_groups(frame, keys):
-        counts = part.groupby("week")["outreach"].sum()
-        weeks = pd.date_range(counts.index.min(), counts.index.max(), freq="7D")
-        counts = counts.reindex(weeks, fill_value=0)
-        table = pd.DataFrame({"week": weeks.astype("datetime64[ns]"),
-                              "outreach": counts.to_numpy(dtype="int64")})
-        for k in keys:
-            table.insert(keys.index(k), k, pd.Series([values[k]] * len(table), dtype=object))
-        parts.append(table)
-    if parts and not frame.empty:
-        table = pd.concat(parts, ignore_index=True)
-    else:
+    frame = _group_frame(log, keys)[dated].reset_index(drop=True)
+    if not dated.any():
         table = pd.DataFrame({k: pd.Series([], dtype=object) for k in keys})
         table["week"] = pd.Series([], dtype="datetime64[ns]")
         table["outreach"] = pd.Series([], dtype="int64")
-    for k in keys:
-        table[k] = table[k].astype(frame[k].dtype)
+        for k in keys:
+            table[k] = table[k].astype(frame[k].dtype)
+        return _tidy_keys(table[[*keys, "week", "outreach"]].reset_index(drop=True), keys)
+    # Day numbers of the Monday starting each lead's week.
+    day = log["contacted_on"].to_numpy(dtype="datetime64[ns]")[dated].astype("datetime64[D]")
+    day = day.astype(np.int64)
+    week = day - (day + 3) % 7  # 1970-01-01 was a Thursday
+    if keys:
+        group = frame.groupby(keys, observed=True, sort=True, dropna=False).ngroup().to_numpy()
+    else:
+        group = np.zeros(len(frame), dtype=np.int64)
+    groups = int(group.max()) + 1
+    first = np.full(groups, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(groups, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(first, group, week)
+    np.maximum.at(last, group, week)
+    weeks = (last - first) // 7 + 1  # every week from a group's first outreach to its last
+    start = np.zeros(groups, dtype=np.int64)
+    np.cumsum(weeks[:-1], out=start[1:])
+    total = int(weeks.sum())
+    outreach = np.bincount(start[group] + (week - first[group]) // 7, minlength=total)
+    step = np.arange(total) - np.repeat(start, weeks)
+    monday = (np.repeat(first, weeks) + 7 * step).astype("datetime64[D]")
+    table = pd.DataFrame({"week": monday.astype("datetime64[ns]"),
+                          "outreach": outreach.astype("int64")})
+    if keys:
+        _, where = np.unique(group, return_index=True)
+        rep = np.repeat(where, weeks)
+        for k in keys:
+            table[k] = frame[k].take(rep).reset_index(drop=True)
     return _tidy_keys(table[[*keys, "week", "outreach"]].reset_index(drop=True), keys)
 
 
@@ -1355,11 +1367,12 @@ def _stalled(
     table = _per_seeker(log)[["seeker", "cohort", "leads", "last_outreach"]]
     if as_of is None:
         cohort = _group_column(log, "cohort")
-        newest = {
-            key: _newest_date(log[(cohort == key).to_numpy()]) for key in cohort.unique()
-        }
-        table["as_of"] = _lookup(table["cohort"], pd.Series(newest, dtype="datetime64[ns]"),
-                                 "datetime64[ns]")
+        dates = [log[c].to_numpy(dtype="datetime64[ns]")
+                 for c in ("contacted_on", "responded_on", "info_interview_on")]
+        newest = pd.Series(np.fmax(np.fmax(dates[0], dates[1]), dates[2]), index=cohort.index)
+        newest = newest.groupby(cohort, observed=True, sort=False, dropna=False).max()
+        newest = pd.Series(newest.to_numpy(), index=list(newest.index), dtype="datetime64[ns]")
+        table["as_of"] = _lookup(table["cohort"], newest, "datetime64[ns]")
     else:
         table["as_of"] = pd.Series(_timestamp(as_of), index=table.index).astype("datetime64[ns]")
     table["days_since"] = _days(table["as_of"] - table["last_outreach"])
