@@ -365,7 +365,8 @@ def _export(args: argparse.Namespace, what: str) -> int:
                           "'infoview validate' on the same files to see why")
     written = _write(what, log, args.out, formats=formats, anonymise=args.anonymise,
                      k=args.min_group if args.anonymise else None, as_of=args.as_of)
-    print(f"wrote {len(written)} files to {args.out}/ "
+    listed = " (index.md lists them)" if what == "charts" else ""
+    print(f"wrote {len(written)} files{listed} to {args.out}/ "
           + (f"(names pseudonymised, groups under {args.min_group} left out)"
              if args.anonymise else "(real names: do not share)"))
     return EXIT_OK

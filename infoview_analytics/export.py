@@ -116,6 +116,10 @@ class _Chart:
     draw: Callable[[Axes], str]  # draws on the Axes, returns the caption
 
 
+class _NothingToDraw(Exception):
+    """A chart has no data in this log (no interviews, no reply dates...): leave it out."""
+
+
 def export_charts(
     log: pd.DataFrame,
     out_dir: str | os.PathLike[str],
@@ -160,7 +164,10 @@ def export_charts(
     -------
     list of pathlib.Path
         Every file written: each chart in each format, in slide order, then
-        ``index.md``, which lists the charts and their captions.
+        ``index.md``, which lists the charts and their captions. A chart with
+        nothing to show in this log (no informational interviews, no reply
+        dates, a log that does not record replies...) is left out, with the
+        reason in ``index.md``, rather than drawn empty.
 
     Raises
     ------
@@ -182,12 +189,24 @@ def export_charts(
     # file in out_dir as it was. Then each file is written atomically.
     rendered: list[tuple[str, bytes]] = []
     captions: list[tuple[_Chart, str]] = []
+    left_out: list[tuple[_Chart, str]] = []
     for chart in pack.charts():
-        files, caption = _render(chart, formats=formats, dpi=dpi, figsize=figsize)
+        try:
+            with warnings.catch_warnings():
+                # the pack suppresses small groups and says so in each caption
+                warnings.simplefilter("ignore", SmallSampleWarning)
+                files, caption = _render(chart, formats=formats, dpi=dpi, figsize=figsize)
+        except _NothingToDraw as reason:
+            left_out.append((chart, str(reason)))
+            continue
         rendered += files
         captions.append((chart, caption))
-    rendered.append(("index.md", _index(captions, formats, pack).encode("utf-8")))
-    return [write_atomically(out_dir / name, content) for name, content in rendered]
+    rendered.append(("index.md", _index(captions, formats, pack, left_out).encode("utf-8")))
+    written = [write_atomically(out_dir / name, content) for name, content in rendered]
+    for chart, _ in left_out:  # an empty chart from an earlier export would now be wrong
+        for fmt in FORMATS:
+            (out_dir / f"{chart.stem}.{fmt}").unlink(missing_ok=True)
+    return written
 
 
 def export_tables(
@@ -367,6 +386,12 @@ def _suppress(table: pd.DataFrame, k: int, n_column: str = "n") -> tuple[pd.Data
     return flagged, int(flagged["suppressed"].astype(bool).sum())
 
 
+def _all_hidden(table: pd.DataFrame, k: int) -> None:
+    """Refuse to draw a chart whose every group was suppressed."""
+    if len(table) and "suppressed" in table and table["suppressed"].astype(bool).all():
+        raise _NothingToDraw(f"every group has fewer than {k}")
+
+
 def _source(benchmark: benchmarks.Benchmark) -> str:
     """"1 in 12 — widely quoted career-advice figure (...); no published primary study."."""
     text = benchmark.source.strip()
@@ -391,6 +416,10 @@ class _ChartPack:
         dates = data["contacted_on"].dropna()
         self.date_range = (dates.min(), dates.max()) if len(dates) else None
         self.cohorts = data["cohort"].dropna().nunique() if "cohort" in data else 0
+        # The funnel is the networking one; a log of applications only gets theirs.
+        self.funnel_activity = (
+            "networking" if (data["activity"] == "networking").any() else "application"
+        )
 
     def _caption(self, n: float, *, unit: str = "leads", source: str | None = None,
                  note: str | None = None, hidden: int = 0, hidden_unit: str = "leads") -> str:
@@ -402,7 +431,9 @@ class _ChartPack:
 
     def charts(self) -> list[_Chart]:
         out = [
-            _Chart("01_funnel", "From first message to offer (networking)", self.funnel),
+            _Chart("01_funnel", "From first message to offer (networking)"
+                   if self.funnel_activity == "networking"
+                   else "From application to offer", self.funnel),
             _Chart("02_response_by_channel", "Which channels get answers?",
                    lambda ax: self.response(ax, "channel")),
             _Chart("03_response_by_industry", "Which industries answer?",
@@ -424,17 +455,27 @@ class _ChartPack:
         return out
 
     def funnel(self, ax: Axes) -> str:
-        networking = self.data.loc[(self.data["activity"] == "networking").fillna(False)]
-        table = metrics.funnel(networking)
-        charts.plot_funnel(table, ax=ax)
+        activity = self.funnel_activity
+        leads = self.data.loc[(self.data["activity"] == activity).fillna(False)]
+        table = metrics.funnel(leads)
         n = float(table["n"].max()) if len(table) else 0.0
-        return self._caption(n, unit="networking leads",
-                             note="Each bar counts the leads that got at least that far; "
-                                  "applications are not included.")
+        if not n:
+            raise _NothingToDraw("no contacted leads")
+        charts.plot_funnel(table, ax=ax)
+        other = "applications are" if activity == "networking" else "networking is"
+        return self._caption(n, unit=f"{activity} leads" if activity == "networking"
+                             else "applications",
+                             note=f"Each bar counts the leads that got at least that far; "
+                                  f"{other} not included.")
 
     def response(self, ax: Axes, by: str) -> str:
         table = metrics.response_rates(self.data, by=by, as_of=self.as_of)
+        if not table["n"].sum():
+            raise _NothingToDraw(
+                "the log does not record replies" if table["not_recorded"].sum()
+                else "no leads contacted long enough ago to judge")
         table, hidden = _suppress(table, self.k)
+        _all_hidden(table, self.k)
         charts.plot_response_rates(table, ax=ax, sort=True)
         pending = int(np.nansum(charts._floats(table["pending"]))) if len(table) else 0
         note = ("Only leads contacted at least 14 days before the last date count; "
@@ -444,15 +485,21 @@ class _ChartPack:
 
     def offers(self, ax: Axes, activity: str, benchmark: benchmarks.Benchmark) -> str:
         table = metrics.offer_conversion(self.data, activity=activity)
-        table, hidden = _suppress(table, self.k)
-        charts.plot_offer_conversion(table, ax=ax)
         unit = "informational interviews" if activity == "networking" else "applications"
+        if not table["n"].sum():
+            raise _NothingToDraw(f"no {unit} in the log")
+        table, hidden = _suppress(table, self.k)
+        _all_hidden(table, self.k)
+        charts.plot_offer_conversion(table, ax=ax)
         return self._caption(float(table["n"].sum()), unit=unit, source=_source(benchmark),
                              hidden=hidden, hidden_unit=unit)
 
     def referrals(self, ax: Axes) -> str:
         table = metrics.referral_yield(self.data, by="industry")
+        if not table["n"].sum():
+            raise _NothingToDraw("no informational interviews in the log")
         table, hidden = _suppress(table, self.k)
+        _all_hidden(table, self.k)
         charts.plot_referral_yield(table, ax=ax, sort=True)
         return self._caption(
             float(table["n"].sum()), unit="informational interviews",
@@ -462,6 +509,8 @@ class _ChartPack:
 
     def chains(self, ax: Axes) -> str:
         edges = metrics.referral_edges(self.data)
+        if edges.empty:
+            raise _NothingToDraw("no one in the log was referred by another contact")
         chains = metrics.referral_chains(self.data)
         contacted = self.data.loc[self.data["stage"].notna(), ["seeker", "contact", "stage"]]
         stages = {
@@ -475,12 +524,16 @@ class _ChartPack:
 
     def time_to_response(self, ax: Axes) -> str:
         table = metrics.time_to_response(self.data, by="channel", as_of=self.as_of)
+        if not len(table) or not table["events"].sum():
+            raise _NothingToDraw("no reply dates in the log")
         hidden = 0
         if self.k and len(table):
             size = table.groupby("channel", observed=True)["at_risk"].transform("max")
             small = (size < self.k).to_numpy()
             hidden = table.loc[small, "channel"].nunique()
             table = table.loc[~small]
+        if table.empty:
+            raise _NothingToDraw(f"every channel has fewer than {self.k} leads")
         charts.plot_time_to_response(table, ax=ax)
         n = table.groupby("channel", observed=True)["at_risk"].max().sum() if len(table) else 0
         return self._caption(
@@ -492,6 +545,8 @@ class _ChartPack:
     def activity(self, ax: Axes) -> str:
         by = "cohort" if self.cohorts > 1 else None
         table = metrics.weekly_activity(self.data, by=by or "seeker")
+        if not table["outreach"].sum():
+            raise _NothingToDraw("no contact dates in the log")
         charts.plot_weekly_activity(table, ax=ax, by=by, align="start" if by else "calendar")
         seekers = self.data["seeker"].nunique()
         return self._caption(float(table["outreach"].sum()),
@@ -500,6 +555,7 @@ class _ChartPack:
     def cohort_outcomes(self, ax: Axes) -> str:
         table = metrics.cohort_outcomes(self.data)
         table, hidden = _suppress(table, self.k, n_column="seekers")
+        _all_hidden(table, self.k)
         charts.plot_cohort_outcomes(table, ax=ax)
         return self._caption(float(table["seekers"].sum()), unit="seekers", hidden=hidden,
                              hidden_unit="seekers", note=_OBSERVATIONAL)
@@ -526,7 +582,8 @@ def _render(chart: _Chart, *, formats: Sequence[str], dpi: int,
     return files, caption
 
 
-def _index(captions: list[tuple[_Chart, str]], formats: Sequence[str], pack: _ChartPack) -> str:
+def _index(captions: list[tuple[_Chart, str]], formats: Sequence[str], pack: _ChartPack,
+           left_out: list[tuple[_Chart, str]]) -> str:
     lines = ["# Workshop charts", ""]
     privacy_note = (
         "Names are replaced by pseudonyms; notes and other free text are left out."
@@ -538,6 +595,9 @@ def _index(captions: list[tuple[_Chart, str]], formats: Sequence[str], pack: _Ch
     for chart, caption in captions:
         files = ", ".join(f"[{fmt}]({chart.stem}.{fmt})" for fmt in formats)
         lines.append(f"| {chart.title} | {files} | {caption.replace('|', '/')} |")
+    if left_out:
+        lines += ["", "Not drawn, because this log has nothing to show for them:", ""]
+        lines += [f"- {chart.title}: {reason}" for chart, reason in left_out]
     return "\n".join(lines) + "\n"
 
 

@@ -153,6 +153,30 @@ def test_small_groups_are_left_out_and_the_caption_says_so(log, tmp_path):
         assert f">{labels[c]}<" in svg
 
 
+def test_charts_with_nothing_to_show_are_left_out_and_listed(tmp_path):
+    # Applications only, no dates, no replies recorded: a job board export.
+    log = conform(pd.DataFrame({
+        "seeker": ["Sam"] * 12, "activity": ["application"] * 12,
+        "company": [f"Company {i}" for i in range(12)], "stage": ["contacted"] * 12,
+    }))
+    out = tmp_path / "pack"
+    out.mkdir()
+    (out / "08_time_to_response.png").write_bytes(b"an old chart")  # from an earlier export
+    written = {p.name for p in export_charts(log, out, formats=("png",), salt=SALT)}
+    assert written == {"01_funnel.png", "05_applications_vs_benchmark.png", "index.md"}
+    assert not (out / "08_time_to_response.png").exists(), "a stale chart would mislead"
+    index = (out / "index.md").read_text()
+    assert "| From application to offer |" in index
+    for line in ("- Which channels get answers?: the log does not record replies",
+                 "- Offers per informational interview, against 1 in 12: no informational "
+                 "interviews in the log",
+                 "- Referral chains: who led to whom: no one in the log was referred by "
+                 "another contact",
+                 "- How long do replies take?: no reply dates in the log",
+                 "- Outreach per week: no contact dates in the log"):
+        assert line in index
+
+
 def test_default_salt_and_no_anonymising(log, tmp_path, monkeypatch):
     monkeypatch.setenv("INFOVIEW_SALT", "from-the-environment")
     export_charts(log, tmp_path / "a", formats=("svg",))
