@@ -1107,10 +1107,14 @@ def _km_frame(log: pd.DataFrame, keys: list[str], as_of: DateLike | None) -> pd.
 
 def _km_table(days: np.ndarray, event: np.ndarray) -> pd.DataFrame:
     """Kaplan-Meier product-limit steps of (days, event) observations."""
-    times = np.unique(days)
-    events = np.array([int((event & (days == t)).sum()) for t in times], dtype=int)
-    censored = np.array([int((~event & (days == t)).sum()) for t in times], dtype=int)
-    at_risk = np.array([int((days >= t).sum()) for t in times], dtype=int)
+    times, at = np.unique(days, return_inverse=True)
+    at = at.reshape(-1)
+    finite = ~np.isnan(days)  # a NaN time (no as_of) matches no observation
+    m = len(times)
+    events = np.bincount(at[finite & event], minlength=m).astype(int)
+    censored = np.bincount(at[finite & ~event], minlength=m).astype(int)
+    # leads still waiting just before each time: those observed at it or later
+    at_risk = np.cumsum(np.bincount(at[finite], minlength=m)[::-1])[::-1].astype(int)
     survival = np.cumprod(1 - events / np.maximum(at_risk, 1)) if len(times) else np.zeros(0)
     return pd.DataFrame({"days": times.astype(int), "at_risk": at_risk, "events": events,
                          "censored": censored, "survival": survival.astype(float)})
