@@ -228,10 +228,25 @@ def _check_workbook(path: Path, head: bytes, kind: str) -> None:
             f"{path}: this is {what}, not a spreadsheet (named {suffix or 'without a suffix'}). "
             "Check that the right file was sent."
         )
+    if suffix not in SUPPORTED_SUFFIXES and _is_text(head):
+        what = f"a {suffix} file" if suffix else "a file without a suffix"
+        raise UnreadableFileError(
+            f"{path}: {what} is not a spreadsheet; save the log as .xlsx, .ods or .csv "
+            "(or rename a text table to .csv)."
+        )
     raise UnreadableFileError(
         f"{path}: not a spreadsheet (the bytes are not .xlsx, .xls, .ods or text). "
         "Check that the right file was sent."
     )
+
+
+def _is_text(head: bytes) -> bool:
+    """Whether the file's first bytes read as text (any encoding :func:`decode_bytes` knows)."""
+    text = decode_bytes(head)[0]
+    if head[:1024].count(b"\x00") and not head.startswith((b"\xff\xfe", b"\xfe\xff")) \
+            and "\x00" in text:
+        return False  # NUL bytes that are not UTF-16
+    return not _looks_binary(text)
 
 
 def _is_encrypted_ole(path: Path) -> bool:

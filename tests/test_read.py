@@ -77,3 +77,39 @@ def test_ods_scan_does_not_depend_on_chunk_boundaries(tmp_path, size):
         area.feed(content[i:i + size])
     area.close()
     assert seen == [("S", 11, 7)]
+
+
+# --- files that are not spreadsheets -------------------------------------------------------
+@pytest.mark.parametrize("name, data", [
+    ("README.md", b"# Notes\n\nThe outreach log is in log.xlsx.\n"),
+    ("log.json", b'[{"company": "Acme"}]'),
+    ("notes.rst", "Caf\u00e9 notes\n".encode("utf-16")),
+    ("export", b"Company,Status\nAcme,Applied\n"),
+])
+def test_text_in_a_file_that_is_not_a_spreadsheet_is_called_text(tmp_path, capsys, name, data):
+    from infoview_analytics.cli import main
+    from infoview_analytics.errors import UnreadableFileError
+
+    path = tmp_path / name
+    path.write_bytes(data)
+    what = f"a {path.suffix} file" if path.suffix else "a file without a suffix"
+    expected = (f"{path}: {what} is not a spreadsheet; save the log as .xlsx, .ods or .csv "
+                "(or rename a text table to .csv).")
+    with pytest.raises(UnreadableFileError) as info:
+        read_file(path)
+    assert str(info.value) == expected
+    assert main(["validate", str(path)]) == 2
+    assert capsys.readouterr().err.strip() == f"infoview: error: {expected}"
+
+
+def test_binary_bytes_under_any_name_keep_the_not_a_spreadsheet_message(tmp_path):
+    import random
+
+    from infoview_analytics.errors import UnreadableFileError
+
+    data = random.Random(3).randbytes(4096)
+    for name in ("random.md", "random.xlsx", "random"):
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(UnreadableFileError, match=r"not a spreadsheet \(the bytes are not "):
+            read_file(path)
