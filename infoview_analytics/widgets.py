@@ -47,6 +47,8 @@ _STAGE_NAMES = {
     "offer": "Offer",
 }
 _ALL = "(all)"
+#: drawn views a panel keeps, so going back to an earlier selection needs no redraw
+_KEEP_VIEWS = 16
 
 
 def funnel_table(log: pd.DataFrame) -> pd.DataFrame:
@@ -182,6 +184,7 @@ class FilterPanel:
         self.png = b""
         self.message = ""
         self.refreshes = 0
+        self._views: dict[tuple, tuple[pd.DataFrame, pd.DataFrame, bytes, str]] = {}
         for control in self.controls:
             control.observe(self._changed, names="value")
         self.reset_button.on_click(lambda _: self.reset())
@@ -238,18 +241,26 @@ class FilterPanel:
     def refresh(self) -> None:
         """Filter the log with the current selection and redraw the output area."""
         self.refreshes += 1
-        try:
-            subset = filter_log(self.log, **self.selection())
-        except ValueError as exc:  # e.g. the start date after the end date
-            self.subset = self.log.iloc[:0]
-            self.table = pd.DataFrame()
-            self.png = b""
-            self.message = f"Cannot filter: {exc}"
+        selection = self.selection()
+        key = (id(self.log), self.dpi, tuple(selection.items()))
+        if key in self._views:  # a view drawn before (e.g. a filter switched back): no redraw
+            self.subset, self.table, self.png, self.message = self._views[key]
         else:
-            self.subset = subset
-            self.table = funnel_table(subset)
-            self.png = _png(draw_overview(subset), self.dpi)
-            self.message = self._describe(subset)
+            try:
+                subset = filter_log(self.log, **selection)
+            except ValueError as exc:  # e.g. the start date after the end date
+                self.subset = self.log.iloc[:0]
+                self.table = pd.DataFrame()
+                self.png = b""
+                self.message = f"Cannot filter: {exc}"
+            else:
+                self.subset = subset
+                self.table = funnel_table(subset)
+                self.png = _png(draw_overview(subset), self.dpi)
+                self.message = self._describe(subset)
+                if len(self._views) >= _KEEP_VIEWS:
+                    self._views.pop(next(iter(self._views)))
+                self._views[key] = (self.subset, self.table, self.png, self.message)
         if not _in_kernel():  # plain Python: the state above is all there is to show
             return
         with self.output:
