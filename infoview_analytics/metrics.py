@@ -561,9 +561,14 @@ def _replies_recorded(log: pd.DataFrame) -> np.ndarray:
         | log["responded_on"].notna().to_numpy()
         | (stage.notna() & (stage != "contacted")).to_numpy(dtype=bool, na_value=False)
     )
-    sheet = (log["source_file"].astype("string").fillna("") + "\x00"
-             + log["source_sheet"].astype("string").fillna(""))
-    return pd.Series(says).groupby(sheet.to_numpy()).transform("any").to_numpy(dtype=bool)
+    if not len(log):
+        return np.zeros(0, dtype=bool)
+    # one group per (file, sheet), a missing name the same as an empty one
+    file = pd.factorize(log["source_file"].astype("string").fillna(""))[0].astype(np.int64)
+    sheet = pd.factorize(log["source_sheet"].astype("string").fillna(""))[0].astype(np.int64)
+    group = file * (int(sheet.max()) + 1) + sheet
+    group = pd.factorize(group)[0]
+    return (np.bincount(group, weights=says) > 0)[group]
 
 
 def response_counts(log: pd.DataFrame, by: str = "channel") -> pd.DataFrame:
@@ -1366,9 +1371,13 @@ def per_seeker(log: pd.DataFrame) -> pd.DataFrame:
 
 
 def _stalled(
-    log: pd.DataFrame, as_of: DateLike | None, stalled_days: int
+    log: pd.DataFrame, as_of: DateLike | None, stalled_days: int,
+    seekers: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    table = _per_seeker(log)[["seeker", "cohort", "leads", "last_outreach"]]
+    """:func:`stalled_seekers`; *seekers* is ``_per_seeker(log)`` if already computed."""
+    if seekers is None:
+        seekers = _per_seeker(log)
+    table = seekers[["seeker", "cohort", "leads", "last_outreach"]].copy()
     if as_of is None:
         cohort = _group_column(log, "cohort")
         dates = [log[c].to_numpy(dtype="datetime64[ns]")
@@ -1466,7 +1475,7 @@ def cohort_outcomes(
     """
     log = _canonical(log)
     seekers = _per_seeker(log)
-    stalled = _stalled(log, as_of, stalled_days)[["seeker", "stalled"]]
+    stalled = _stalled(log, as_of, stalled_days, seekers)[["seeker", "stalled"]]
     seekers = seekers.merge(stalled, on="seeker", how="left")
     seekers["active"] = (~seekers["stalled"]).astype(int)
     seekers["with_offer"] = (seekers["offers"] > 0).astype(int)
