@@ -219,14 +219,35 @@ def _lookup(keys: pd.Series, values: pd.Series, dtype: object) -> pd.Series:
     return pd.Series(found.to_numpy(), index=keys.index).astype(dtype)
 
 
-def _name_key(values: pd.Series) -> pd.Series:
-    """Names compared the way people write them: trimmed, one space, case-insensitive."""
-    s = values.astype(STRING)
-    codes, uniques = pd.factorize(s)  # the string work is done once per distinct spelling
+def _name_key_codes(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(codes, keys): :func:`_name_key` of each value is ``keys[code]`` (missing for -1).
+
+    The string work is done once per distinct spelling.
+    """
+    codes, uniques = pd.factorize(values.astype(STRING))
     u = pd.Series(uniques, dtype=STRING).str.strip().str.replace(r"\s+", " ", regex=True)
     u = u.str.casefold()
-    u = u.where(u != "", pd.NA)
-    return pd.Series(u.array.take(codes, allow_fill=True), index=values.index, name=values.name)
+    return codes, u.where(u != "", pd.NA)
+
+
+def _name_key(values: pd.Series) -> pd.Series:
+    """Names compared the way people write them: trimmed, one space, case-insensitive."""
+    codes, keys = _name_key_codes(values)
+    return pd.Series(keys.array.take(codes, allow_fill=True), index=values.index,
+                     name=values.name)
+
+
+def _shared_name_codes(*columns: pd.Series) -> tuple[list[np.ndarray], pd.Index]:
+    """Name keys of several columns as codes into one sorted list of names (-1: none)."""
+    parts = [_name_key_codes(c) for c in columns]
+    allkeys = pd.concat([keys for _, keys in parts], ignore_index=True)
+    shared, names = pd.factorize(allkeys, sort=True)
+    out, start = [], 0
+    for codes, keys in parts:
+        lookup = np.append(shared[start:start + len(keys)], -1).astype(np.int64)
+        out.append(lookup[codes])  # code -1 (a missing value) picks the appended -1
+        start += len(keys)
+    return out, pd.Index(names)
 
 
 def _seeker_key(log: pd.DataFrame) -> pd.Series:
@@ -253,13 +274,9 @@ class _Graph:
     def __init__(self, log: pd.DataFrame, rows: np.ndarray):
         n = len(log)
         self.rows = rows
-        seeker = pd.factorize(_seeker_key(log).astype(str))[0].astype(np.int64)
-        contact = _name_key(log["contact"])
-        referrer = _name_key(log["referred_by"])
-        codes, names = pd.factorize(pd.concat([contact, referrer], ignore_index=True),
-                                    sort=True)
-        ccode, rcode = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
-        self.names = names
+        seeker = pd.factorize(_seeker_key(log))[0].astype(np.int64)
+        (ccode, rcode), self.names = _shared_name_codes(log["contact"], log["referred_by"])
+        names = self.names
         width = len(names) + 1
         considered = np.zeros(n, dtype=bool)
         considered[rows] = True
@@ -267,10 +284,10 @@ class _Graph:
         pair = seeker * width + ccode
         c_rows = np.flatnonzero(has_contact)
         c_pairs = pair[c_rows]
-        uniq = np.unique(c_pairs)
+        c_node, uniq = pd.factorize(c_pairs, sort=True)
         self.n_contacts = len(uniq)
         node = np.full(n, -1, dtype=np.int64)
-        node[c_rows] = np.searchsorted(uniq, c_pairs)
+        node[c_rows] = c_node
         r_rows = np.flatnonzero(considered & (ccode < 0))
         node[r_rows] = self.n_contacts + np.arange(len(r_rows))
         self.node = node
@@ -1324,6 +1341,39 @@ def _seeker_cohorts(log: pd.DataFrame) -> pd.DataFrame:
 
 
 def _per_seeker(log: pd.DataFrame) -> pd.DataFrame:
+    if not len(log):
+        return _per_seeker_empty(log)
+    c = _contacted(log)
+    activity = log["activity"]
+    seeker = _seeker_key(log)
+    codes, names = pd.factorize(seeker, sort=True)  # in the order of a sorted groupby
+    k = len(names)
+    table = pd.DataFrame({"seeker": pd.Series(names, dtype=seeker.dtype)})
+    values = {
+        "leads": c,
+        "networking": c & (activity == "networking").to_numpy(bool, na_value=False),
+        "applications": c & (activity == "application").to_numpy(bool, na_value=False),
+        "responded": c & _flag(log, "responded"),
+        "info_interviews": c & _flag(log, "info_interview"),
+        "referrals": np.where(c, _effective_referrals(log), 0),
+        "job_interviews": c & _flag(log, "job_interview"),
+        "offers": c & _flag(log, "offer"),
+    }
+    for name, v in values.items():
+        table[name] = np.bincount(codes, weights=v.astype(np.int64), minlength=k).astype("int64")
+    last = log["contacted_on"].where(pd.Series(c, index=log.index)).groupby(codes).max()
+    table["last_outreach"] = pd.Series(last.to_numpy(), dtype="datetime64[ns]")
+    # each seeker's cohort: the one most of their leads carry (ties: the first cohort)
+    pairs = pd.DataFrame({"seeker": codes, "cohort": _group_column(log, "cohort")})
+    counts = pairs.groupby(["seeker", "cohort"], observed=True).size().reset_index(name="k")
+    counts = counts.sort_values(["seeker", "k", "cohort"], ascending=[True, False, True],
+                                kind="stable")
+    table["cohort"] = counts.drop_duplicates("seeker")["cohort"].reset_index(drop=True)
+    return table[["seeker", "cohort", *values, "last_outreach"]]
+
+
+def _per_seeker_empty(log: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_per_seeker` of a log without leads (the empty table and its types)."""
     c = _contacted(log)
     activity = log["activity"]
     frame = pd.DataFrame({"seeker": _seeker_key(log)})
