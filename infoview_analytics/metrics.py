@@ -907,17 +907,25 @@ def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = np.flatnonzero(_contacted(log))
     graph = _Graph(log, rows)
     n_nodes = graph.n_nodes
-    seeker_text = _seeker_key(log).astype(str).to_numpy(dtype=object)
+    kids_rows = graph.child_rows()
+    # Only nodes that refer or are referred take part; the rest is never looked at.
+    linked = np.zeros(n_nodes, dtype=bool)
+    linked[graph.node[kids_rows]] = True
+    linked[graph.parent[kids_rows]] = True
+    used = rows[linked[graph.node[rows]]]
+    seeker_text = np.empty(len(log), dtype=object)
+    seeker_text[used] = _seeker_key(log).iloc[used].astype(str).to_numpy(dtype=object)
     contact = log["contact"].astype(STRING)
-    contact_text = contact.astype(object).where(contact.notna(), "<NA>").to_numpy(dtype=object)
     day = log["contacted_on"].to_numpy(dtype="datetime64[ns]").astype("int64")
     never = np.iinfo("int64").max
     day = np.where(log["contacted_on"].isna().to_numpy(), never, day)
 
     # Each node's earliest lead (then by spelling), for its date and display name.
-    spelling = pd.factorize(contact_text[rows], sort=True)[0]
-    order = np.lexsort((rows, spelling, day[rows], graph.node[rows]))
-    ordered = rows[order]
+    spelled = contact.iloc[used]
+    spelled = spelled.astype(object).where(spelled.notna(), "<NA>").to_numpy(dtype=object)
+    spelling = pd.factorize(spelled, sort=True)[0]
+    order = np.lexsort((used, spelling, day[used], graph.node[used]))
+    ordered = used[order]
     first = np.ones(len(ordered), dtype=bool)
     first[1:] = graph.node[ordered][1:] != graph.node[ordered][:-1]
     first_row = np.zeros(n_nodes, dtype=np.int64)
@@ -932,7 +940,6 @@ def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     # One parent per node: the referrer named by its leads (alphabetically first if several;
     # contact node ids follow the names' order within a seeker).
-    kids_rows = graph.child_rows()
     parent = np.full(n_nodes + 1, n_nodes, dtype=np.int64)  # n_nodes: none (a fixed point)
     np.minimum.at(parent, graph.node[kids_rows], graph.parent[kids_rows])
     # Break cycles (A referred by B referred by A): the earliest contact in a cycle becomes a
@@ -959,8 +966,8 @@ def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     def label(x: np.ndarray) -> np.ndarray:
         i = first_row[x]
-        name = contact.to_numpy(dtype=object, na_value=None)[i] if len(i) else np.zeros(0, object)
-        company = log["company"].astype(STRING).to_numpy(dtype=object, na_value=None)[i]
+        name = contact.iloc[i].to_numpy(dtype=object, na_value=None)
+        company = log["company"].iloc[i].astype(STRING).to_numpy(dtype=object, na_value=None)
         out = np.empty(len(i), dtype=object)
         for k, (a, b) in enumerate(zip(name, company, strict=True)):
             out[k] = a if a is not None else (f"(lead at {b})" if b is not None
