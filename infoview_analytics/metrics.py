@@ -564,6 +564,17 @@ def response_rates(
     return _flag_small(table, "response_rates")
 
 
+def _text_codes(values: pd.Series) -> np.ndarray:
+    """Codes of ``values.astype("string").fillna("")`` (equal codes: equal text)."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = values.astype("string")
+    codes, uniques = pd.factorize(values)
+    codes = codes.astype(np.int64)
+    empty = np.flatnonzero(np.asarray(pd.Series(uniques, dtype=object) == "", dtype=bool))
+    codes[codes < 0] = empty[0] if len(empty) else len(uniques)
+    return codes
+
+
 def _replies_recorded(log: pd.DataFrame) -> np.ndarray:
     """Per row: does the sheet it came from record replies at all?
 
@@ -572,17 +583,20 @@ def _replies_recorded(log: pd.DataFrame) -> np.ndarray:
     ``contacted``. Counting those leads as "no response" would report a 0%
     response rate the log never measured, so such sheets are left out.
     """
-    stage = log["stage"].astype("string")
-    says = (
-        log["responded"].notna().to_numpy()
-        | log["responded_on"].notna().to_numpy()
-        | (stage.notna() & (stage != "contacted")).to_numpy(dtype=bool, na_value=False)
-    )
+    stage = log["stage"]
+    if isinstance(stage.dtype, pd.CategoricalDtype):  # compare the few categories, not rows
+        codes = stage.cat.codes.to_numpy()
+        past = np.append(np.asarray(stage.cat.categories.astype("string") != "contacted",
+                                    dtype=bool), False)
+        past = past[np.where(codes < 0, len(past) - 1, codes)]
+    else:
+        stage = stage.astype("string")
+        past = (stage.notna() & (stage != "contacted")).to_numpy(dtype=bool, na_value=False)
+    says = log["responded"].notna().to_numpy() | log["responded_on"].notna().to_numpy() | past
     if not len(log):
         return np.zeros(0, dtype=bool)
     # one group per (file, sheet), a missing name the same as an empty one
-    file = pd.factorize(log["source_file"].astype("string").fillna(""))[0].astype(np.int64)
-    sheet = pd.factorize(log["source_sheet"].astype("string").fillna(""))[0].astype(np.int64)
+    file, sheet = _text_codes(log["source_file"]), _text_codes(log["source_sheet"])
     group = file * (int(sheet.max()) + 1) + sheet
     group = pd.factorize(group)[0]
     return (np.bincount(group, weights=says) > 0)[group]
