@@ -257,6 +257,20 @@ def _seeker_key(log: pd.DataFrame) -> pd.Series:
 # ---------------------------------------------------------------------------
 # Referral graph: who introduced the seeker to whom.
 # ---------------------------------------------------------------------------
+_GraphKeys = tuple[np.ndarray, np.ndarray, np.ndarray, pd.Index]
+
+
+def _graph_keys(log: pd.DataFrame) -> _GraphKeys:
+    """(seeker codes, contact name codes, referrer name codes, the names) of every row.
+
+    The string work behind every :class:`_Graph` of *log*; a metric that builds
+    several graphs of one log computes it once.
+    """
+    seeker = pd.factorize(_seeker_key(log))[0].astype(np.int64)
+    (ccode, rcode), names = _shared_name_codes(log["contact"], log["referred_by"])
+    return seeker, ccode, rcode, names
+
+
 class _Graph:
     """Leads linked by ``referred_by``, per seeker, at the level of contacts, as arrays.
 
@@ -271,11 +285,10 @@ class _Graph:
     row *i* is then a child of ``parent[i]``.
     """
 
-    def __init__(self, log: pd.DataFrame, rows: np.ndarray):
+    def __init__(self, log: pd.DataFrame, rows: np.ndarray, keys: _GraphKeys | None = None):
         n = len(log)
         self.rows = rows
-        seeker = pd.factorize(_seeker_key(log))[0].astype(np.int64)
-        (ccode, rcode), self.names = _shared_name_codes(log["contact"], log["referred_by"])
+        seeker, ccode, rcode, self.names = keys or _graph_keys(log)
         names = self.names
         width = len(names) + 1
         considered = np.zeros(n, dtype=bool)
@@ -337,7 +350,7 @@ def _downstream_offer(log: pd.DataFrame) -> np.ndarray:
     return result
 
 
-def _nearest_interview_offer(log: pd.DataFrame) -> np.ndarray:
+def _nearest_interview_offer(log: pd.DataFrame, keys: _GraphKeys | None = None) -> np.ndarray:
     """Per row: an interview credited with an offer, each offer credited to one interview.
 
     The offer's own lead if it held an informational interview, else the
@@ -345,7 +358,7 @@ def _nearest_interview_offer(log: pd.DataFrame) -> np.ndarray:
     interview lead); offers with no interview upstream are credited to none.
     """
     rows = np.flatnonzero(_contacted(log))
-    graph = _Graph(log, rows)
+    graph = _Graph(log, rows, keys)
     interview = _flag(log, "info_interview")
     offer = _flag(log, "offer")
     credited = np.zeros(len(log), dtype=bool)
@@ -356,8 +369,11 @@ def _nearest_interview_offer(log: pd.DataFrame) -> np.ndarray:
     # earliest lead (undated last, then by row).
     day = log["contacted_on"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
     undated = log["contacted_on"].isna().to_numpy()
-    order = np.lexsort((rows, day[rows], undated[rows], ~interview[rows], graph.node[rows]))
-    ordered = rows[order]
+    named = np.zeros(graph.n_nodes, dtype=bool)  # only nodes some lead names are entered
+    named[graph.parent[graph.parent >= 0]] = True
+    cand = rows[named[graph.node[rows]]]
+    order = np.lexsort((cand, day[cand], undated[cand], ~interview[cand], graph.node[cand]))
+    ordered = cand[order]
     first = np.ones(len(ordered), dtype=bool)
     first[1:] = graph.node[ordered][1:] != graph.node[ordered][:-1]
     entry = np.full(graph.n_nodes, -1, dtype=np.int64)
@@ -404,10 +420,10 @@ def _nearest_interview_offer(log: pd.DataFrame) -> np.ndarray:
     return credited
 
 
-def _effective_referrals(log: pd.DataFrame) -> np.ndarray:
+def _effective_referrals(log: pd.DataFrame, keys: _GraphKeys | None = None) -> np.ndarray:
     """Per row: max(own ``referrals``, leads of the seeker whose ``referred_by`` names it)."""
     own = log["referrals"].astype("Float64").fillna(0).to_numpy(dtype=float)
-    graph = _Graph(log, np.arange(len(log)))
+    graph = _Graph(log, np.arange(len(log)), keys)
     named = graph.n_children()[graph.node].astype(float)
     return np.maximum(own, named).astype(int) if len(log) else np.zeros(0, dtype=int)
 
@@ -650,14 +666,15 @@ _CREDIT = ("chain", "nearest")
 
 
 def _offer_units(
-    log: pd.DataFrame, activity: str, credit: str = "nearest"
+    log: pd.DataFrame, activity: str, credit: str = "nearest", keys: _GraphKeys | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(leads counted in ``n``, those that converted) for *activity*."""
     if credit not in _CREDIT:
         raise ValueError(f"credit must be one of {_CREDIT}, not {credit!r}")
     c = _contacted(log)
     if activity == "networking":
-        converted = _downstream_offer(log) if credit == "chain" else _nearest_interview_offer(log)
+        converted = (_downstream_offer(log) if credit == "chain"
+                     else _nearest_interview_offer(log, keys))
         return c & _flag(log, "info_interview"), converted
     return c & (log["activity"] == "application").to_numpy(dtype=bool, na_value=False), _flag(
         log, "offer"
@@ -1361,7 +1378,7 @@ def _seeker_cohorts(log: pd.DataFrame) -> pd.DataFrame:
     return counts.drop_duplicates("seeker")[["seeker", "cohort"]].reset_index(drop=True)
 
 
-def _per_seeker(log: pd.DataFrame) -> pd.DataFrame:
+def _per_seeker(log: pd.DataFrame, keys: _GraphKeys | None = None) -> pd.DataFrame:
     if not len(log):
         return _per_seeker_empty(log)
     c = _contacted(log)
@@ -1376,7 +1393,7 @@ def _per_seeker(log: pd.DataFrame) -> pd.DataFrame:
         "applications": c & (activity == "application").to_numpy(bool, na_value=False),
         "responded": c & _flag(log, "responded"),
         "info_interviews": c & _flag(log, "info_interview"),
-        "referrals": np.where(c, _effective_referrals(log), 0),
+        "referrals": np.where(c, _effective_referrals(log, keys), 0),
         "job_interviews": c & _flag(log, "job_interview"),
         "offers": c & _flag(log, "offer"),
     }
@@ -1545,13 +1562,14 @@ def cohort_outcomes(
     60
     """
     log = _canonical(log)
-    seekers = _per_seeker(log)
+    keys = _graph_keys(log)  # shared by the two referral graphs below
+    seekers = _per_seeker(log, keys)
     stalled = _stalled(log, as_of, stalled_days, seekers)[["seeker", "stalled"]]
     seekers = seekers.merge(stalled, on="seeker", how="left")
     seekers["active"] = (~seekers["stalled"]).astype(int)
     seekers["with_offer"] = (seekers["offers"] > 0).astype(int)
     seekers["one"] = 1
-    unit, converted = _offer_units(log, "networking")
+    unit, converted = _offer_units(log, "networking", keys=keys)
     frame = pd.DataFrame({"cohort": _group_column(log, "cohort")})
     frame["info_interviews"] = unit.astype(int)
     frame["offers"] = (unit & converted).astype(int)
