@@ -238,10 +238,10 @@ def _name_key(values: pd.Series) -> pd.Series:
 
 
 def _shared_name_codes(*columns: pd.Series) -> tuple[list[np.ndarray], pd.Index]:
-    """Name keys of several columns as codes into one sorted list of names (-1: none)."""
+    """Name keys of several columns as codes into one list of names (-1: none)."""
     parts = [_name_key_codes(c) for c in columns]
     allkeys = pd.concat([keys for _, keys in parts], ignore_index=True)
-    shared, names = pd.factorize(allkeys, sort=True)
+    shared, names = pd.factorize(allkeys)
     out, start = [], 0
     for codes, keys in parts:
         lookup = np.append(shared[start:start + len(keys)], -1).astype(np.int64)
@@ -276,8 +276,8 @@ class _Graph:
 
     A node is a contact of one seeker (matched case-insensitively); a lead
     without a contact is a node of its own that can be referred but cannot
-    refer. Contact nodes come first (ids ``0 .. n_contacts - 1``, in the order
-    of their names' sort), then one node per contact-less lead.
+    refer. Contact nodes come first (ids ``0 .. n_contacts - 1``), then one
+    node per contact-less lead.
 
     ``node[i]`` is the node of row *i* (-1 for rows not considered);
     ``parent[i]`` is the node that row *i*'s ``referred_by`` names (-1 when it
@@ -969,10 +969,17 @@ def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             return str((s, "c", graph.names[graph.node_name[x]]))
         return str((s, "r", np.int64(first_row[x])))
 
-    # One parent per node: the referrer named by its leads (alphabetically first if several;
-    # contact node ids follow the names' order within a seeker).
+    # One parent per node: the referrer named by its leads (alphabetically first if several).
     parent = np.full(n_nodes + 1, n_nodes, dtype=np.int64)  # n_nodes: none (a fixed point)
-    np.minimum.at(parent, graph.node[kids_rows], graph.parent[kids_rows])
+    named = np.unique(graph.parent[kids_rows])
+    name_rank = np.zeros(n_nodes, dtype=np.int64)
+    name_rank[named] = pd.factorize(
+        np.asarray(graph.names[graph.node_name[named]], dtype=object), sort=True)[0]
+    child, by = graph.node[kids_rows], graph.parent[kids_rows]
+    order = np.lexsort((name_rank[by], child))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = child[order][1:] != child[order][:-1]
+    parent[child[order][first]] = by[order][first]
     # Break cycles (A referred by B referred by A): the earliest contact in a cycle becomes a
     # root. Jumping 2^k steps at once lands every node that never reaches a root on a cycle.
     jump = parent.copy()
