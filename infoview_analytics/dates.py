@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -53,21 +53,51 @@ class NoYear:
     day: int
 
 
-@dataclass
 class DateColumn:
     """The result of reading one column of dates.
 
     ``values`` holds a ``datetime`` or :class:`NoYear` per row (``None`` where
     empty or unreadable); ``problems`` lists ``(position, value, message)``.
+    The column is kept as codes into its distinct parsed values until a caller
+    needs ``values`` row by row (only columns with dates lacking a year do).
     """
 
-    values: list[object]
-    problems: list[tuple[int, object, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    def __init__(self, codes: np.ndarray, parsed: list[object],
+                 problems: list[tuple[int, object, str]] | None = None,
+                 notes: list[str] | None = None):
+        self.codes = np.asarray(codes)
+        self.parsed = parsed  # per distinct value: datetime, NoYear or None
+        self.problems = [] if problems is None else problems
+        self.notes = [] if notes is None else notes
+        self._values: list[object] | None = None
+
+    @property
+    def values(self) -> list[object]:
+        if self._values is None:
+            lookup = np.empty(len(self.parsed) + 1, dtype=object)
+            lookup[:-1] = self.parsed
+            lookup[-1] = None
+            self._values = lookup[self.codes].tolist()
+        return self._values
+
+    def _distinct(self) -> list[object]:
+        return self.parsed if self._values is None else self._values
 
     def known_max(self) -> dt.datetime | None:
-        dates = [v for v in self.values if isinstance(v, dt.datetime)]
+        dates = [v for v in self._distinct() if isinstance(v, dt.datetime)]
         return max(dates) if dates else None
+
+    def has_no_year(self) -> bool:
+        return any(isinstance(v, NoYear) for v in self._distinct())
+
+    def to_datetime64(self) -> np.ndarray:
+        """The column as ``datetime64[ns]`` (NaT where empty)."""
+        if self._values is not None:
+            return pd.to_datetime(pd.Series(self._values, dtype=object),
+                                  errors="coerce").astype("datetime64[ns]").to_numpy()
+        lookup = np.array([v if isinstance(v, dt.datetime) else None for v in self.parsed]
+                          + [None], dtype="datetime64[ns]")
+        return lookup[self.codes]
 
 
 def _day_first(uniques: list[str]) -> bool | None:
@@ -142,30 +172,38 @@ def _from_number(x: float) -> dt.datetime | None:
     return None
 
 
-def parse_date_column(values: pd.Series) -> DateColumn:
-    """Read a column of raw cells as dates, each distinct value parsed once."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    texts = [u.strip() for u in uniques if isinstance(u, str)]
+def parse_date_column(values: pd.Series, *, codes: np.ndarray | None = None,
+                      uniques: np.ndarray | None = None,
+                      used: np.ndarray | None = None) -> DateColumn:
+    """Read a column of raw cells as dates, each distinct value parsed once.
+
+    *codes* and *uniques* (with *used*, which distinct values occur) may be passed
+    when the column is already factorised.
+    """
+    if codes is None or uniques is None:
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+        used = None
+    if used is None:
+        used = np.ones(len(uniques), dtype=bool)
+    texts = [u.strip() for u, ok in zip(uniques, used, strict=True) if ok and isinstance(u, str)]
     day_first = _day_first(texts)
     notes = []
     if day_first:
         notes.append("day-first dates (dd/mm/yyyy)")
     parsed: list[object] = []
     messages: list[str | None] = []
-    for u in uniques:
-        value, message = _parse_cell(u, bool(day_first))
+    for u, ok in zip(uniques, used, strict=True):
+        value, message = _parse_cell(u, bool(day_first)) if ok else (None, None)
         parsed.append(value)
         messages.append(message)
-    out: list[object] = [None] * len(codes)
     problems = []
-    lookup = np.asarray(codes)
-    for pos, code in enumerate(lookup):
-        if code < 0:
-            continue
-        out[pos] = parsed[code]
-        if messages[code]:
+    flagged = np.zeros(len(uniques) + 1, dtype=bool)
+    flagged[:-1] = [m is not None for m in messages]
+    if flagged.any():
+        for pos in np.flatnonzero(flagged[codes]).tolist():
+            code = codes[pos]
             problems.append((pos, uniques[code], messages[code]))
-    return DateColumn(out, problems, notes)
+    return DateColumn(codes, parsed, problems, notes)
 
 
 def _parse_cell(u: object, day_first: bool) -> tuple[object, str | None]:

@@ -20,7 +20,7 @@ import pandas as pd
 from .dates import DateColumn, NoYear, parse_date_column, resolve_missing_years
 from .mapping import FIELD_TARGETS, SheetPlan
 from .read import RawSheet
-from .schema import STAGES
+from .schema import CHANNELS, STAGES, STRING
 from .vocab import (
     StatusMeaning,
     combine_statuses,
@@ -52,6 +52,44 @@ class SheetResult:
     notes: list[str] = field(default_factory=list)
 
 
+# Columns whose factorisation is already known, by identity: a sheet's columns are
+# factorised once when read, and every later per-value mapping of the same Series
+# reuses the codes instead of hashing 100,000 objects again. Entries hold the Series
+# itself, so an id is never mistaken for another object's; normalise_sheet drops its
+# entries when it returns.
+_CODED: dict[int, tuple[object, np.ndarray, np.ndarray, np.ndarray | None]] = {}
+
+
+def _register(series: object, codes: np.ndarray, uniques: np.ndarray,
+              used: np.ndarray | None = None) -> None:
+    _CODED[id(series)] = (series, codes, uniques, used)
+
+
+def _factorize(values) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Codes (-1 for missing), distinct values and which of them occur (None: all)."""
+    entry = _CODED.get(id(values))
+    if entry is not None and entry[0] is values:
+        return entry[1], entry[2], entry[3]
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    return codes, uniques, None
+
+
+def map_codes(values, func: Callable[[object], object]) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, mapped)``: *func* of each distinct value, ``mapped[-1]`` is ``None``.
+
+    ``mapped[codes]`` is :func:`map_unique`; the codes let callers look attributes up
+    per distinct value instead of per row.
+    """
+    codes, uniques, used = _factorize(values)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    if used is None:
+        mapped[:-1] = [func(u) for u in uniques]
+    else:
+        mapped[:-1] = [func(u) if ok else None for u, ok in zip(uniques, used, strict=True)]
+    mapped[-1] = None
+    return codes, mapped
+
+
 def map_unique(values: pd.Series | np.ndarray, func: Callable[[object], object]) -> np.ndarray:
     """Apply *func* once per distinct non-missing value; missing cells give ``None``.
 
@@ -60,11 +98,57 @@ def map_unique(values: pd.Series | np.ndarray, func: Callable[[object], object])
     >>> map_unique(pd.Series(["a", "b", "a", None]), str.upper).tolist()
     ['A', 'B', 'A', None]
     """
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
-    mapped = np.empty(len(uniques) + 1, dtype=object)
-    mapped[:-1] = [func(u) for u in uniques]
-    mapped[-1] = None
+    codes, mapped = map_codes(values, func)
     return mapped[codes]
+
+
+def _code_column(column: np.ndarray) -> tuple[pd.Series, np.ndarray, pd.Series, np.ndarray]:
+    """One raw column: its cleaned text (``cell_text``) and its raw cells with blanks as None.
+
+    Both Series are registered with their codes, so mapping them again costs only
+    the distinct values. Returns ``(text, text_codes, raw, raw_codes)``.
+    """
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    text = np.empty(len(uniques) + 1, dtype=object)
+    text[:-1] = [cell_text(u) for u in uniques]
+    text[-1] = None
+    tcodes, tuniques = pd.factorize(text, use_na_sentinel=True)  # '1' and 1.0 read alike
+    tcodes[-1] = -1
+    text_codes = tcodes[codes]
+    values = np.empty(len(tuniques) + 1, dtype=object)
+    values[:-1] = tuniques
+    values[-1] = None
+    text_series = pd.Series(values[text_codes], dtype=object, copy=False)
+    _register(text_series, text_codes, np.asarray(tuniques, dtype=object))
+    used = tcodes[:-1] >= 0  # raw values whose text is not blank
+    raw_codes = np.where(text_codes >= 0, codes, -1)
+    raw_values = column.copy()
+    raw_values[raw_codes < 0] = None
+    raw_series = pd.Series(raw_values, dtype=object, copy=False)
+    _register(raw_series, raw_codes, np.asarray(uniques, dtype=object), used)
+    return text_series, text_codes, raw_series, raw_codes
+
+
+CHANNEL_DTYPE = pd.CategoricalDtype(CHANNELS)
+_STAGE_DTYPE = pd.CategoricalDtype(STAGES, ordered=True)
+
+
+def _categorical(table: np.ndarray, codes: np.ndarray,
+                 dtype: pd.CategoricalDtype) -> pd.Categorical:
+    """``table[codes]`` as a categorical of *dtype*, looked up per distinct value."""
+    position = {c: i for i, c in enumerate(dtype.categories)}
+    cat_codes = np.fromiter((-1 if v is None else position[v] for v in table), dtype=np.int8,
+                            count=len(table))
+    return pd.Categorical.from_codes(cat_codes[codes], dtype=dtype)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """*values* as the schema's string dtype, keeping its registered codes."""
+    out = values.astype(STRING)
+    entry = _CODED.get(id(values))
+    if entry is not None and entry[0] is values:
+        _register(out, *entry[1:])
+    return out
 
 
 def cell_text(value: object) -> str | None:
@@ -123,6 +207,17 @@ def normalise_sheet(
     cohort: str | None,
 ) -> SheetResult:
     """Canonical rows of one sheet (see ``data-model.md`` for every rule applied)."""
+    registered = len(_CODED)
+    try:
+        return _normalise_sheet(raw, plan, seeker=seeker, default_seeker=default_seeker,
+                                cohort=cohort)
+    finally:
+        if len(_CODED) != registered:
+            _CODED.clear()
+
+
+def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
+                     default_seeker: str, cohort: str | None) -> SheetResult:
     h = plan.header_row
     width = len(plan.columns)
     body = raw.rows[h + 1:]
@@ -132,28 +227,32 @@ def normalise_sheet(
             grid[:] = body
         else:
             grid[:] = [r[:width] + [None] * (width - len(r)) for r in body]
-    raw_cells = pd.DataFrame(grid, columns=range(width), dtype=object)
-    cells = pd.DataFrame({i: pd.Series(map_unique(grid[:, i], cell_text), dtype=object)
-                          for i in range(width)}, index=raw_cells.index, columns=range(width))
-    n = len(cells)
+    # Each column is factorised once; its text and raw Series carry those codes.
+    text_cols: dict[int, pd.Series] = {}
+    raw_cols: dict[int, pd.Series] = {}
+    filled = np.zeros(grid.shape, dtype=bool)
+    for i in range(width):
+        text_cols[i], text_codes, raw_cols[i], _ = _code_column(grid[:, i])
+        filled[:, i] = text_codes >= 0
+    n = len(body)
     rownums = np.arange(n) + raw.first_row + h + 1
     out = _Collector(raw, rownums)
-    keep = _classify_rows(cells, raw.rows[h], plan, out)
+    keep = _classify_rows(text_cols, filled, raw.rows[h], plan, out)
     fields = plan.fields()
 
     def source(name: str) -> list[tuple[str, pd.Series]]:
         """Cleaned text of the columns feeding *name*."""
-        return [(c.header, cells[c.index]) for c in fields.get(name, [])]
+        return [(c.header, text_cols[c.index]) for c in fields.get(name, [])]
 
     def raw_values(name: str) -> list[tuple[str, pd.Series]]:
         """Cells as read (dates stay dates, numbers stay numbers), blanks as None."""
-        return [(c.header, raw_cells[c.index].where(cells[c.index].notna(), None))
-                for c in fields.get(name, [])]
+        return [(c.header, raw_cols[c.index]) for c in fields.get(name, [])]
 
     frame = pd.DataFrame(index=pd.RangeIndex(n))
+    texts = {}
     for name in ("seeker", "cohort", "contact", "contact_title", "company", "industry",
                  "referred_by", "notes"):
-        frame[name] = _first_text(source(name))
+        frame[name] = texts[name] = _first_text(source(name))
     # The status as written, from whichever status-like column the log has.
     frame["status_raw"] = _first_text(source("status_raw") or source("outcome") or source("stage"))
     first, last = _first_text(source("contact_first")), _first_text(source("contact_last"))
@@ -161,9 +260,10 @@ def normalise_sheet(
         joined = (first.fillna("") + " " + last.fillna("")).str.strip()
         frame["contact"] = frame["contact"].fillna(joined.mask(joined == ""))
 
+    company = frame["company"] if "company" not in fields else texts["company"]
     _apply_direction(frame, source, out, keep)
     _split_name_role(frame, "contact_title" in fields)
-    _clean_company(frame, out)
+    _clean_company(frame, company, out)
 
     if seeker is not None:
         frame["seeker"] = seeker
@@ -172,14 +272,17 @@ def normalise_sheet(
         frame["cohort"] = frame["cohort"].fillna(cohort)
 
     # Channel and activity.
-    frame["channel_raw"] = _first_text(source("channel"))
-    channel = map_unique(frame["channel_raw"], parse_channel)
-    unknown = frame["channel_raw"].notna().to_numpy() & pd.isna(channel)
+    channel_raw = frame["channel_raw"] = _first_text(source("channel"), n)
+    codes, mapped = map_codes(channel_raw, parse_channel)
+    unrecognised = pd.isna(mapped)
+    unrecognised[-1] = False  # code -1: no channel written
+    unknown = unrecognised[codes]
     for pos in np.flatnonzero(unknown & keep):
-        out.problem(pos, _hdr(fields, "channel"), frame["channel_raw"].iat[pos],
+        out.problem(pos, _hdr(fields, "channel"), channel_raw.iat[pos],
                     "channel not recognised; counted as 'other'")
-    channel = np.where(unknown, "other", channel)
-    frame["channel"] = np.where(pd.isna(channel), "unknown", channel)
+    mapped = np.where(unrecognised, "other", mapped)
+    mapped[-1] = "unknown"
+    frame["channel"] = _categorical(mapped, codes, CHANNEL_DTYPE)
     frame["activity"] = _activity(source("activity"), fields, n, out, keep)
 
     # Dates.
@@ -187,13 +290,14 @@ def normalise_sheet(
                  for name in ("contacted_on", "responded_on", "info_interview_on")}
     _resolve_years(date_cols, raw, n)
     for name, column in date_cols.items():
-        frame[name] = pd.to_datetime(pd.Series(column.values if column else [None] * n,
-                                               dtype=object), errors="coerce")
+        frame[name] = column.to_datetime64() if column else np.full(n, np.datetime64("NaT"),
+                                                                    dtype="datetime64[ns]")
 
     # Counts and flags.
     frame["followups"] = _sum_counts(raw_values("followups"), out, keep, names_count=False)
     frame["referrals"] = _sum_counts(raw_values("referrals"), out, keep, names_count=True)
-    named = _referrals_named(frame)
+    named = _referrals_named(frame, texts["referred_by"] if "referred_by" in fields
+                             else frame["referred_by"])
     if named.any():
         frame["referrals"] = frame["referrals"].mask(
             named > frame["referrals"].fillna(0).to_numpy(), pd.Series(named)).astype("Int64")
@@ -208,9 +312,9 @@ def normalise_sheet(
     # Extras: every other column is kept.
     for c in plan.columns:
         if c.extra_name:
-            frame[c.extra_name] = cells[c.index].astype("string")
+            frame[c.extra_name] = text_cols[c.index].astype("string")
 
-    identifying = _identifying(frame, plan, cells)
+    identifying = _identifying(frame, plan, text_cols)
     no_id = keep & ~identifying
     out.reject(np.flatnonzero(no_id), "no identifying value (no contact, company, status, "
                                       "notes or other text)")
@@ -237,13 +341,12 @@ def _hdr(fields: dict, name: str) -> str:
 # ---------------------------------------------------------------------------
 # Rows that are not data.
 # ---------------------------------------------------------------------------
-def _classify_rows(cells: pd.DataFrame, header: list[object], plan: SheetPlan,
-                   out: _Collector) -> np.ndarray:
-    n = len(cells)
+def _classify_rows(text_cols: dict[int, pd.Series], filled: np.ndarray,
+                   header: list[object], plan: SheetPlan, out: _Collector) -> np.ndarray:
+    n = len(filled)
     keep = np.ones(n, dtype=bool)
     if not n:
         return keep
-    filled = cells.notna().to_numpy()
     counts = filled.sum(axis=1)
     blank = counts == 0
     out.reject(np.flatnonzero(blank), "blank")
@@ -251,31 +354,40 @@ def _classify_rows(cells: pd.DataFrame, header: list[object], plan: SheetPlan,
 
     header_keys = [squash(h) if h is not None else "" for h in header] + [""] * len(plan.columns)
     matches = np.zeros(n, dtype=int)
-    for i in cells.columns:
+    for i in text_cols:
         key = header_keys[i]
         if key:
-            matches += (map_unique(cells[i], squash) == key).astype(int)
+            codes, mapped = map_codes(text_cols[i], squash)
+            matches += (mapped == key)[codes]
     header_size = sum(1 for k in header_keys[: len(plan.columns)] if k)
     repeated = keep & (matches >= max(2, int(0.6 * header_size)))
     out.reject(np.flatnonzero(repeated), "repeated header")
     keep &= ~repeated
 
-    if len(cells.columns):
-        grid = cells.to_numpy(dtype=object)
-        first_text = grid[np.arange(n), filled.argmax(axis=1)]  # first non-empty cell of a row
-        is_total = map_unique(first_text, lambda v: bool(_TOTALS.match(str(v))))
-        is_total = np.asarray([bool(x) for x in is_total], dtype=bool) & keep & (counts >= 2)
+    if text_cols:
+        first_col = filled.argmax(axis=1)
+        first_text = np.full(n, None, dtype=object)  # first non-empty cell of a row
+        for i in text_cols:
+            rows = np.flatnonzero(first_col == i)
+            if len(rows):
+                first_text[rows] = text_cols[i].to_numpy(dtype=object)[rows]
+        codes, uniques = pd.factorize(first_text, use_na_sentinel=True)
+        total_of = np.zeros(len(uniques) + 1, dtype=bool)
+        total_of[:-1] = [bool(_TOTALS.match(str(v))) for v in uniques]
+        is_total = total_of[codes] & keep & (counts >= 2)
         if is_total.any():  # rare: check the other cells of the candidate rows only
             candidates = np.flatnonzero(is_total)
-            is_total[candidates] &= _others_numeric(cells.iloc[candidates],
-                                                    first_text[candidates])
+            others = pd.DataFrame({i: c.iloc[candidates] for i, c in text_cols.items()})
+            is_total[candidates] &= _others_numeric(others, first_text[candidates])
         out.reject(np.flatnonzero(is_total), "totals row")
         keep &= ~is_total
 
         typical = np.median(counts[keep]) if keep.any() else 0
         single = keep & (counts == 1) & (typical >= 3)
-        heading = map_unique(first_text, _looks_like_heading)
-        heading = single & np.asarray([bool(x) for x in heading])
+        heading_of = np.zeros(len(uniques) + 1, dtype=bool)
+        if single.any():
+            heading_of[:-1] = [bool(_looks_like_heading(v)) for v in uniques]
+        heading = single & heading_of[codes]
         out.reject(np.flatnonzero(heading), "section heading")
         keep &= ~heading
     return keep
@@ -302,12 +414,13 @@ def _looks_like_heading(value: object) -> bool:
 # ---------------------------------------------------------------------------
 # Text fields.
 # ---------------------------------------------------------------------------
-def _first_text(sources: list[tuple[str, pd.Series]]) -> pd.Series:
+def _first_text(sources: list[tuple[str, pd.Series]], n: int = 0) -> pd.Series:
+    """The first non-empty text of *sources* per row; with no sources, *n* empty rows."""
     if not sources:
-        return pd.Series(pd.NA, index=pd.RangeIndex(0), dtype="string")
-    result = sources[0][1].astype("string")
+        return pd.Series(pd.NA, index=pd.RangeIndex(n), dtype=STRING)
+    result = _as_text(sources[0][1])
     for _, s in sources[1:]:
-        result = result.fillna(s.astype("string"))
+        result = result.fillna(s.astype(STRING))
     return result
 
 
@@ -316,7 +429,7 @@ def _apply_direction(frame, source, out: _Collector, keep: np.ndarray) -> None:
     direction = source("direction")
     if not direction:
         return
-    d = direction[0][1].astype("string").str.upper().fillna("")
+    d = direction[0][1].astype(STRING).str.upper().fillna("")
     from_p = _first_text(source("from_party"))
     to_p = _first_text(source("to_party"))
     outgoing = (d != "INCOMING").to_numpy()
@@ -344,14 +457,13 @@ def _split_name_role(frame: pd.DataFrame, has_title_column: bool) -> None:
     frame.loc[split, "contact"] = parts.loc[split, 0].str.strip()
 
 
-def _clean_company(frame: pd.DataFrame, out: _Collector) -> None:
-    company = frame["company"]
-    values = company.to_numpy(dtype=object)
-    has_url = map_unique(values, lambda v: _PAREN_URL.search(v) is not None) == True  # noqa: E712
+def _clean_company(frame: pd.DataFrame, company: pd.Series, out: _Collector) -> None:
+    codes, has_url = map_codes(company, lambda v: _PAREN_URL.search(v) is not None)
+    has_url = (has_url == True)[codes]  # noqa: E712
     for pos in np.flatnonzero(has_url):
         out.problem(pos, "company", company.iat[pos], "web address removed from the company name")
-    cleaned = map_unique(values, lambda v: " ".join(_PAREN_URL.sub(" ", v).split()))
-    frame["company"] = pd.Series(cleaned, index=company.index, dtype=company.dtype)
+    codes, cleaned = map_codes(company, lambda v: " ".join(_PAREN_URL.sub(" ", v).split()))
+    frame["company"] = pd.Series(cleaned[codes], index=frame.index, dtype=STRING)
 
 
 def _activity(sources, fields, n, out: _Collector, keep) -> np.ndarray:
@@ -375,12 +487,17 @@ def _dates(sources, out: _Collector, keep) -> DateColumn | None:
     if not sources:
         return None
     header, values = sources[0]
-    column = parse_date_column(values)
-    for pos, value in enumerate(column.values):  # 9999-12-31 cannot be held in datetime64[ns]
-        if isinstance(value, dt.datetime) and not 1678 <= value.year <= 2261:
-            column.values[pos] = None
+    codes, uniques, used = _factorize(values)
+    column = parse_date_column(values, codes=codes, uniques=uniques, used=used)
+    # 9999-12-31 cannot be held in datetime64[ns]
+    outside = [k for k, v in enumerate(column.parsed)
+               if isinstance(v, dt.datetime) and not 1678 <= v.year <= 2261]
+    if outside:
+        for k in outside:
+            column.parsed[k] = None
+        for pos in np.flatnonzero(np.isin(codes, outside)).tolist():
             column.problems.append((pos, values.iat[pos], "date outside the years 1678-2261 a "
-                                                           "log can hold; left empty"))
+                                                          "log can hold; left empty"))
     for pos, value, message in column.problems:
         if keep[pos]:
             out.problem(pos, header, value, message)
@@ -391,6 +508,8 @@ def _dates(sources, out: _Collector, keep) -> DateColumn | None:
 def _resolve_years(date_cols: dict[str, DateColumn | None], raw: RawSheet, n: int) -> None:
     """Years for dates written without one, anchored on the sheet's other dates."""
     columns = [c for c in date_cols.values() if c]
+    if not any(c.has_no_year() for c in columns):
+        return  # the usual case: every date has its year
     known = [k for k in (c.known_max() for c in columns) if k is not None]
     if known:
         anchor, label = max(known), "the file's other dates"
@@ -437,11 +556,12 @@ def _sum_counts(sources, out: _Collector, keep, *, names_count: bool) -> pd.Seri
     """Sum of several count columns (follow-up 1, follow-up 2 ...); empty if all are empty."""
     total = np.full(len(keep), np.nan)
     for header, values in sources:
-        mapped = map_unique(values, lambda v: _count_cell(v, names_count))
-        bad = np.asarray([m == "?" for m in mapped], dtype=bool)
+        codes, mapped = map_codes(values, lambda v: _count_cell(v, names_count))
+        bad = np.asarray([isinstance(m, str) and m == "?" for m in mapped], dtype=bool)[codes]
         for pos in np.flatnonzero(bad & keep):
             out.problem(pos, header, values.iat[pos], "not a number or yes/no; left empty")
-        counts = np.asarray([np.nan if m is None or m == "?" else m for m in mapped], float)
+        counts = np.asarray([np.nan if m is None or (isinstance(m, str) and m == "?") else m
+                             for m in mapped], float)[codes]
         total = np.where(np.isnan(total), counts, total + np.nan_to_num(counts))
     return pd.Series(pd.array(np.where(np.isnan(total), None, total), dtype="Int64"))
 
@@ -468,11 +588,12 @@ def _any_flag(sources, out: _Collector, keep) -> np.ndarray | None:
         return None
     result = None
     for header, values in sources:
-        mapped = map_unique(values, _flag_cell)
-        bad = np.asarray([m == "?" for m in mapped], dtype=bool)
+        codes, table = map_codes(values, _flag_cell)
+        bad_of = np.asarray([isinstance(m, str) and m == "?" for m in table], dtype=bool)
+        bad = bad_of[codes]
         for pos in np.flatnonzero(bad & keep):
             out.problem(pos, header, values.iat[pos], "not yes/no; left empty")
-        mapped = np.where(bad, None, mapped)
+        mapped = np.where(bad_of, None, table)[codes]
         if result is None:
             result = mapped
         else:
@@ -481,18 +602,22 @@ def _any_flag(sources, out: _Collector, keep) -> np.ndarray | None:
     return result
 
 
-def _statuses(frame, source, fields, out: _Collector, keep) -> list[np.ndarray]:
-    """One array of StatusMeaning (or None) per status-like column, outcome column first."""
+def _statuses(frame, source, fields, out: _Collector,
+              keep) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per status-like column (outcome column first): codes and a StatusMeaning (or None)
+    per distinct value, the last entry (code -1) None."""
     arrays = []
     for name in ("outcome", "status_raw", "stage", "stage_history"):
         for header, values in source(name):
             parse = _parse_history if name == "stage_history" else parse_status
-            mapped = map_unique(values, parse)
-            bad = values.notna().to_numpy() & pd.isna(mapped) & keep
+            codes, table = map_codes(values, parse)
+            unknown = pd.isna(table)
+            unknown[-1] = False  # code -1: an empty cell
+            bad = unknown[codes] & keep
             for pos in np.flatnonzero(bad):
                 out.problem(pos, header, values.iat[pos],
                             "status not recognised; stage read from the other columns")
-            arrays.append(mapped)
+            arrays.append((codes, table))
     return arrays
 
 
@@ -512,8 +637,8 @@ def _parse_history(value: object) -> StatusMeaning | None:
     return combine_statuses(meanings)
 
 
-def _derive_stage(frame: pd.DataFrame, flags: dict, statuses: list[np.ndarray],
-                  has_stage_info: bool) -> None:
+def _derive_stage(frame: pd.DataFrame, flags: dict,
+                  statuses: list[tuple[np.ndarray, np.ndarray]], has_stage_info: bool) -> None:
     """Furthest stage wins: every signal is OR-ed; a later 'Rejected' erases nothing."""
     n = len(frame)
 
@@ -524,20 +649,18 @@ def _derive_stage(frame: pd.DataFrame, flags: dict, statuses: list[np.ndarray],
         return np.zeros(n, bool) if arr is None else np.asarray(arr == False, dtype=bool)  # noqa: E712
 
     # Each status column holds a few distinct meanings: look attributes up per meaning.
-    factorized = [pd.factorize(np.asarray(arr, dtype=object), use_na_sentinel=True)
-                  for arr in statuses]
+    factorized = statuses
 
-    def per_row(attr: str, codes: np.ndarray, uniques) -> np.ndarray:
-        table = np.empty(len(uniques) + 1, dtype=object)
-        table[:-1] = [getattr(m, attr) for m in uniques]
-        table[-1] = None
+    def per_row(attr: str, codes: np.ndarray, meanings) -> np.ndarray:
+        table = np.array([None if m is None else getattr(m, attr) for m in meanings],
+                         dtype=object)
         return table[codes]
 
     def from_status(attr: str, want: bool) -> np.ndarray:
         acc = np.zeros(n, bool)
-        for codes, uniques in factorized:
-            hit = np.zeros(len(uniques) + 1, dtype=bool)  # last slot: no meaning (code -1)
-            hit[:-1] = [getattr(m, attr) is want for m in uniques]
+        for codes, meanings in factorized:
+            hit = np.array([m is not None and getattr(m, attr) is want for m in meanings],
+                           dtype=bool)  # last slot: no meaning (code -1)
             acc |= hit[codes]
         return acc
 
@@ -566,12 +689,12 @@ def _derive_stage(frame: pd.DataFrame, flags: dict, statuses: list[np.ndarray],
     missing_referrals = referrals.isna().to_numpy() & referred
     frame["referrals"] = referrals.mask(missing_referrals, 1).astype("Int64")
 
-    stage = np.full(n, None, dtype=object)
+    stage = np.full(n, -1, dtype=np.int8)
     for name, mask in (("contacted", ~not_contacted), ("responded", responded),
                        ("info_interview", info), ("referred", referred),
                        ("job_interview", job), ("offer", offer)):
-        stage = np.where(mask, name, stage)
-    frame["stage"] = pd.Categorical(stage, categories=STAGES, ordered=True)
+        stage = np.where(mask, np.int8(STAGES.index(name)), stage)
+    frame["stage"] = pd.Categorical.from_codes(stage, dtype=_STAGE_DTYPE)
 
     contacted = ~not_contacted
     for name, positive, negative in (
@@ -580,12 +703,10 @@ def _derive_stage(frame: pd.DataFrame, flags: dict, statuses: list[np.ndarray],
         ("job_interview", job, falsity(flags["job_interview"])),
         ("offer", offer, falsity(flags["offer"])),
     ):
-        value = np.full(n, None, dtype=object)
-        if has_stage_info:
-            value = np.where(contacted, False, value)
-        value = np.where(negative, False, value)
-        value = np.where(positive, True, value)
-        frame[name] = pd.array(value, dtype="boolean")
+        # missing, then False where contacted (if the log says anything) or negative,
+        # then True where positive
+        known = (contacted & has_stage_info) | negative | positive
+        frame[name] = pd.arrays.BooleanArray(positive.copy(), ~known)
     thank_you = flags["thank_you"]
     frame["thank_you"] = pd.array(np.full(n, None, object) if thank_you is None else thank_you,
                                   dtype="boolean")
@@ -595,16 +716,36 @@ def _derive_stage(frame: pd.DataFrame, flags: dict, statuses: list[np.ndarray],
     frame["outcome"] = np.where(pd.isna(outcome), "open", outcome)
 
 
-def _referrals_named(frame: pd.DataFrame) -> np.ndarray:
-    """For each lead, how many leads of the same seeker name them in ``referred_by``."""
-    by = frame["referred_by"].str.strip().str.casefold()
-    if by.isna().all():
-        return np.zeros(len(frame), dtype=int)
-    seeker = frame["seeker"].fillna("")
-    counts = pd.DataFrame({"seeker": seeker, "who": by}).dropna().value_counts()
-    key = pd.MultiIndex.from_arrays([seeker, frame["contact"].str.strip().str.casefold()
-                                     .fillna("\0")])
-    return counts.reindex(key).fillna(0).to_numpy(dtype=int)
+def _referrals_named(frame: pd.DataFrame, referred_by: pd.Series) -> np.ndarray:
+    """For each lead, how many leads of the same seeker name them in ``referred_by``.
+
+    *referred_by* is the frame's column (passed so its distinct values are known).
+    Names match stripped and case-folded; a lead without a contact matches nothing
+    (its key is ``"\\0"``).
+    """
+    n = len(frame)
+    if not referred_by.notna().any():
+        return np.zeros(n, dtype=int)
+
+    def key(v: str) -> str:
+        return v.strip().casefold()
+
+    who_codes, who_keys = map_codes(referred_by, key)
+    contact_codes, contact_keys = map_codes(frame["contact"], key)
+    contact_keys[-1] = "\0"
+    # one code space for both name columns (the key tables are small)
+    ids, _ = pd.factorize(np.concatenate([who_keys[:-1], contact_keys]), use_na_sentinel=True)
+    who_ids = np.append(ids[: len(who_keys) - 1], -1)[who_codes]
+    contact_ids = ids[len(who_keys) - 1:][contact_codes]
+    seeker_ids, _ = pd.factorize(frame["seeker"].fillna("").to_numpy(dtype=object))
+    width = int(ids.max()) + 1
+    named = who_ids >= 0
+    pairs = seeker_ids[named].astype(np.int64) * width + who_ids[named]
+    found, counts = np.unique(pairs, return_counts=True)
+    wanted = seeker_ids.astype(np.int64) * width + contact_ids
+    at = np.clip(np.searchsorted(found, wanted), 0, max(len(found) - 1, 0))
+    hit = (found[at] == wanted) if len(found) else np.zeros(n, dtype=bool)
+    return np.where(hit, counts[at] if len(found) else 0, 0).astype(int)
 
 
 def _has_stage_info(source, fields) -> bool:
@@ -622,7 +763,8 @@ def _has_stage_info(source, fields) -> bool:
     return any((values.dropna().map(squash) != "open").any() for _, values in source("outcome"))
 
 
-def _identifying(frame: pd.DataFrame, plan: SheetPlan, cells: pd.DataFrame) -> np.ndarray:
+def _identifying(frame: pd.DataFrame, plan: SheetPlan,
+                 cells: dict[int, pd.Series]) -> np.ndarray:
     ident = np.zeros(len(frame), dtype=bool)
     for name in ("contact", "company", "contact_title", "status_raw", "notes"):
         ident |= frame[name].notna().to_numpy()
@@ -630,8 +772,8 @@ def _identifying(frame: pd.DataFrame, plan: SheetPlan, cells: pd.DataFrame) -> n
         textual = c.field in (None, "posting", "stage", "outcome", "stage_history") or \
             FIELD_TARGETS.get(c.field or "") in ("stage", "outcome")
         if textual and c.how != "ignore":
-            vals = cells[c.index]
-            ident |= map_unique(vals, _is_text).astype(bool) & vals.notna().to_numpy()
+            codes, table = map_codes(cells[c.index], _is_text)
+            ident |= table.astype(bool)[codes] & (codes >= 0)
     return ident
 
 
