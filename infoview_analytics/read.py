@@ -17,6 +17,7 @@ import io
 import posixpath
 import re
 import struct
+import warnings
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import python_calamine as calamine
 
 from .errors import InfoviewError, ResourceLimitError, UnreadableFileError
@@ -856,13 +858,20 @@ def _trim(rows: list[list[object]]) -> list[list[object]]:
     grid = np.empty((len(rows), width), dtype=object)
     grid[:] = rows
     grid[grid == ""] = None
+    return _trim_grid(grid).tolist()
+
+
+def _trim_grid(grid: np.ndarray) -> np.ndarray:
+    """*grid* (empty cells already None) without its trailing empty rows and columns."""
+    if not grid.size:
+        return grid[:0, :0]
     filled = np.not_equal(grid, None)
     used_rows = np.flatnonzero(filled.any(axis=1))
     if not len(used_rows):
-        return []
+        return grid[:0, :0]
     grid = grid[: used_rows[-1] + 1]
     used_cols = np.flatnonzero(filled[: used_rows[-1] + 1].any(axis=0))
-    return grid[:, : used_cols[-1] + 1].tolist()
+    return grid[:, : used_cols[-1] + 1]
 
 
 def _short(exc: BaseException) -> str:
@@ -893,6 +902,24 @@ def _read_text(path: Path, size: int) -> RawSheet:
     else:
         note_nul = []
     delimiter = _sniff_delimiter(text, path.suffix.lower())
+    notes = [f"encoding {encoding}", f"delimiter {delimiter!r}", *note_nul]
+    split = _split_fast(text, delimiter)
+    if split is None:
+        rows = _trim(_split_rows(path, text, delimiter))
+        raw = RawSheet(path, None, rows, 1, notes=notes, modified=path.stat().st_mtime)
+        raw.cell_problems = _text_errors(raw.rows) if _may_hold_errors(text) else []
+        return raw
+    grid, errors = split
+    grid = _trim_grid(grid)
+    problems = [] if errors is None else _grid_errors(grid, errors[: grid.shape[0],
+                                                                     : grid.shape[1]])
+    raw = RawSheet(path, None, grid.tolist(), 1, notes=notes, modified=path.stat().st_mtime)
+    raw.cell_problems = problems
+    return raw
+
+
+def _split_rows(path: Path, text: str, delimiter: str) -> list[list[object]]:
+    """Split *text* with the csv module, one record at a time (the exact, slower path)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     if csv.field_size_limit() < MAX_TEXT_BYTES:
         csv.field_size_limit(MAX_TEXT_BYTES)  # one long notes cell is not an error
@@ -908,10 +935,103 @@ def _read_text(path: Path, size: int) -> RawSheet:
             rows.append([c if c.strip() else None for c in rec])
     except csv.Error as exc:
         raise UnreadableFileError(f"{path}: cannot be split into columns ({exc}).") from exc
-    notes = [f"encoding {encoding}", f"delimiter {delimiter!r}", *note_nul]
-    raw = RawSheet(path, None, _trim(rows), 1, notes=notes, modified=path.stat().st_mtime)
-    raw.cell_problems = _text_errors(raw.rows) if _may_hold_errors(text) else []
-    return raw
+    return rows
+
+
+_ERROR_TEXT = re.compile("|".join(re.escape(e) for e in sorted(EXCEL_ERRORS)))
+_SAW_FIELDS = re.compile(r"Expected [0-9]+ fields in line [0-9]+, saw ([0-9]+)")
+
+
+def _split_fast(text: str, delimiter: str) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """*text* split by pandas' C parser into a grid of cells (blank ones None), or None.
+
+    With the grid comes a mask of its cells holding spreadsheet errors (#REF! ...), or
+    None when the text holds none.
+
+    Gives the cells :func:`_split_rows` gives (shorter rows padded): the csv
+    dialect is the same (``"`` quotes, doubled quotes, quoted line ends kept,
+    no escape character). None, for the csv module to decide, when the text
+    could hold more than :data:`MAX_CELLS` cells (the exact count and its
+    message are the csv path's), starts with a BOM character the C parser
+    would drop, or has a quote left open (the csv module reads to the end).
+    Rows longer than the first are found by the parser's error, then parsed
+    with that width (a few times at most).
+    """
+    body = text.lstrip("\r\n")  # the C parser finds no columns after leading blank lines
+    if body.startswith("\ufeff"):
+        return None
+    lead = text[: len(text) - len(body)]
+    blank = lead.count("\n") + lead.count("\r") - lead.count("\r\n")
+    records = body.count("\n") + body.count("\r") + 1  # at least as many as there are
+    if not body or body.count(delimiter) + records > MAX_CELLS:
+        return None
+    options = dict(sep=delimiter, header=None, dtype=object, keep_default_na=False,
+                   na_filter=False, engine="c", skip_blank_lines=False, quotechar='"',
+                   doublequote=True, escapechar=None, comment=None, skipinitialspace=False,
+                   index_col=False)
+    width: int | None = None
+    for _ in range(6):
+        try:
+            if width is None:  # the first row's width, which the parser pads every row to
+                width = pd.read_csv(io.StringIO(body), nrows=1, **options).shape[1]
+            if records * width > 4 * MAX_CELLS:
+                return None  # a ragged file: padding every row to the widest would be too big
+            with warnings.catch_warnings():  # a row wider than the names: cells dropped
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = pd.read_csv(io.StringIO(body), names=range(width), **options)
+            break
+        except pd.errors.ParserError as exc:
+            saw = _SAW_FIELDS.search(str(exc))
+            if saw is None:
+                return None
+            width = int(saw.group(1))
+        except (pd.errors.EmptyDataError, pd.errors.ParserWarning, ValueError, OverflowError,
+                MemoryError):
+            return None
+    else:
+        return None
+    grid = frame.to_numpy(dtype=object, copy=False)
+    if not grid.flags.writeable:  # one column: a view of the frame's own array
+        grid = grid.copy()
+    if blank:
+        grid = np.concatenate([np.full((blank, grid.shape[1]), "", dtype=object), grid])
+    if not _ERROR_TEXT.search(body) and not any(r.search(body) for r in _space_cells(delimiter)):
+        grid[grid == ""] = None  # no cell is only whitespace, none holds an error value
+        return grid, None
+    # a log repeats its values: each distinct one is tested once, blank or spreadsheet error
+    codes, uniques = pd.factorize(grid.ravel())
+    codes = codes.reshape(grid.shape)
+    space = np.fromiter((not u.strip() for u in uniques), dtype=bool, count=len(uniques))
+    grid[space[codes]] = None
+    error = np.fromiter((u.startswith("#") and u.strip() in EXCEL_ERRORS for u in uniques),
+                        dtype=bool, count=len(uniques))
+    return grid, error[codes]
+
+
+@functools.lru_cache(maxsize=8)
+def _space_cells(delimiter: str) -> tuple[re.Pattern[str], ...]:
+    r"""Where a cell holding only whitespace may be in the text (no match: there is none).
+
+    Unquoted, such a cell is a run of whitespace (other than line ends and the
+    delimiter) after a cell's start, up to a cell's end; quoted, whitespace
+    between quotes, or an empty quoted part followed by whitespace. ``\s`` is
+    what ``str.isspace`` (so ``str.strip``) counts as whitespace. Three
+    patterns, each starting with a character the search can skip to.
+    """
+    d = re.escape(delimiter)
+    end = rf"(?:[{d}\r\n]|\Z)"
+    return (re.compile(rf"\A[^\S\r\n{d}]+{end}"), re.compile(rf"[{d}\r\n][^\S\r\n{d}]+{end}"),
+            re.compile(rf'"\s+"|""[^\S\r\n{d}]'))
+
+
+def _grid_errors(grid: np.ndarray, errors: np.ndarray) -> list[tuple[int, int, str, str]]:
+    """:func:`_text_errors` on a grid: cells marked in *errors* made empty, each reported."""
+    found = []
+    for i, j in np.argwhere(errors):
+        value = grid[i, j].strip()
+        grid[i, j] = None
+        found.append((int(i) + 1, int(j), value, _error_message(value)))
+    return found
 
 
 def _text_errors(rows: list[list[object]]) -> list[tuple[int, int, str, str]]:

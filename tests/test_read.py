@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from infoview_analytics import read
@@ -113,3 +115,81 @@ def test_binary_bytes_under_any_name_keep_the_not_a_spreadsheet_message(tmp_path
         path.write_bytes(data)
         with pytest.raises(UnreadableFileError, match=r"not a spreadsheet \(the bytes are not "):
             read_file(path)
+
+
+# --- text tables: the C parser's cells are the csv module's --------------------------------
+def _both_ways(tmp_path, text: str | bytes, name: str = "t.csv"):
+    """read_file's sheet through the fast path, and through the csv module only."""
+    path = tmp_path / name
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    try:
+        fast = read_file(path)[0]
+    except Exception as exc:  # noqa: BLE001 - compared below
+        fast = exc
+    original = read._split_fast
+    read._split_fast = lambda text, delimiter: None
+    try:
+        try:
+            slow = read_file(path)[0]
+        except Exception as exc:  # noqa: BLE001
+            slow = exc
+    finally:
+        read._split_fast = original
+    return fast, slow
+
+
+def _same(fast, slow) -> None:
+    if isinstance(slow, Exception):
+        assert type(fast) is type(slow) and str(fast) == str(slow)
+        return
+    assert fast.rows == slow.rows
+    assert fast.cell_problems == slow.cell_problems
+    assert fast.notes == slow.notes
+
+
+@pytest.mark.parametrize("text", [
+    "a,b\n1\n", "a,b\n\n1,2\n", "a\n1,2,3\n4,5,6,7,8\n", "a,b\r1,2\r", 'a,"x\r\ny",c\n',
+    'a"b,c\n', '"a"b,c\n', ' "a,b",c\n', '"abc\nd,e\n', "\ufeffa,b\n1,2\n", "a,b",
+    "a,b\n\n\n", "\n\r\n\ra,b\n1,2\n", "a,b\r\n\r\n1,2\r\n", '"""",x\n', "a,b\n  \n",
+    'x""y,"a""b"\n', '"a" ,b\n', 'a,b\n1,2\n""\n', "Title\nCompany,Status\nAcme,#REF!\n",
+    "a;b;c\n1; #N/A ;#DIV/0!\n\u00a0;\u2003;x\n", "Company\tStatus\n\tApplied\n\t\n",
+    "a,b\n1,2,3,4\n5,6,7,8,9,10\n" + "x\n" * 5,
+    "\ufeff\ufeffCompany,Status\nAcme,Applied\n",
+])
+def test_text_split_matches_the_csv_module(tmp_path, text):
+    _same(*_both_ways(tmp_path, text))
+
+
+def test_text_split_matches_the_csv_module_for_encodings_and_nul(tmp_path):
+    for data in ("Company,Status\nCaf\u00e9,Applied\n".encode("utf-16"),
+                 b"\xef\xbb\xbfCompany,Status\nAcme,Applied\n",
+                 b"Company,Sta\x00tus\nAcme,Ap\x00plied\n",
+                 "Company;Status\nDon\u2019t;Applied\n".encode("cp1252")):
+        _same(*_both_ways(tmp_path, data))
+
+
+def test_text_split_ragged_and_too_many_cells(tmp_path, monkeypatch):
+    monkeypatch.setattr(read, "MAX_CELLS", 100)
+    fast, slow = _both_ways(tmp_path, "Company,Status\n" + "Acme,Applied\n" * 60)
+    assert isinstance(slow, ResourceLimitError)
+    _same(fast, slow)
+    # one wide row among many narrow ones: not padded into a huge grid
+    fast, slow = _both_ways(tmp_path, "a" + ",b" * 60 + "\n" + "x\n" * 30)
+    _same(fast, slow)
+
+
+try:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover
+    given = None
+
+if given is not None:
+    _PIECES = list('ab ,;\t"\r\n#\u00a0\ufeffé\x0b\x1c\x85\u2028') + ["#N/A", "#REF!"]
+
+    @settings(max_examples=int(os.environ.get("INFOVIEW_FUZZ_EXAMPLES", 300)), deadline=None)
+    @given(st.lists(st.sampled_from(_PIECES), max_size=60).map("".join))
+    def test_text_split_matches_the_csv_module_on_random_text(tmp_path_factory, text):
+        if not text.strip("\x00\ufeff \t\r\n\x0b\x0c"):
+            return
+        _same(*_both_ways(tmp_path_factory.mktemp("split"), text))
