@@ -10,6 +10,7 @@ the sheet and from their values, and an explicit mapping always wins.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,21 @@ __all__ = [
 
 _ALIAS_INDEX: dict[str, str] = {a: f for f, aliases in FIELD_ALIASES.items() for a in aliases}
 _FUZZY_KEYS = sorted(k for k in _ALIAS_INDEX if len(k) >= 6)
+
+
+def _deletions(text: str) -> set[str]:
+    """*text* and every string one character shorter than it."""
+    return {text} | {text[:i] + text[i + 1:] for i in range(len(text))}
+
+
+# Every string one edit (change, insertion, deletion, swap) from an alias shares a
+# one-deletion variant with it, so candidates for a typo come from a dict lookup
+# per variant instead of comparing a header with every alias.
+_DELETION_INDEX: dict[str, list[str]] = {}
+for _key in _FUZZY_KEYS:
+    for _variant in _deletions(_key):
+        _DELETION_INDEX.setdefault(_variant, []).append(_key)
+del _key, _variant
 _SUFFIXES = re.compile(r"\s+(y n|yes no|y or n|1 0|true false|if any|optional)$")
 
 #: The canonical column each signal feeds, as shown in the load report.
@@ -114,16 +130,22 @@ def match_header(header: object) -> tuple[str | None, str]:
     >>> match_header("Favourite colour")
     (None, '')
     """
-    key = squash(_split_camel(str(header)))
-    if not key or str(header).startswith("extra_"):  # a column this kit saved as extra
+    return _match_text(str(header))
+
+
+@functools.lru_cache(maxsize=8192)
+def _match_text(header: str) -> tuple[str | None, str]:
+    key = squash(_split_camel(header))
+    if not key or header.startswith("extra_"):  # a column this kit saved as extra
         return None, ""
     for candidate in (key, _SUFFIXES.sub("", key)):
         if candidate in _ALIAS_INDEX:
             return _ALIAS_INDEX[candidate], "alias"
     if len(key) >= 6:
-        close = [a for a in _FUZZY_KEYS if abs(len(a) - len(key)) <= 1 and _one_typo(key, a)]
+        candidates = {a for v in _deletions(key) for a in _DELETION_INDEX.get(v, ())}
+        close = [a for a in candidates if abs(len(a) - len(key)) <= 1 and _one_typo(key, a)]
         if close:
-            return _ALIAS_INDEX[close[0]], "fuzzy"
+            return _ALIAS_INDEX[min(close)], "fuzzy"  # the first in _FUZZY_KEYS order
     return None, ""
 
 
