@@ -257,18 +257,21 @@ def _seeker_key(log: pd.DataFrame) -> pd.Series:
 # ---------------------------------------------------------------------------
 # Referral graph: who introduced the seeker to whom.
 # ---------------------------------------------------------------------------
-_GraphKeys = tuple[np.ndarray, np.ndarray, np.ndarray, pd.Index]
+_GraphKeys = tuple[np.ndarray, np.ndarray, np.ndarray, pd.Index, pd.Series]
 
 
 def _graph_keys(log: pd.DataFrame) -> _GraphKeys:
-    """(seeker codes, contact name codes, referrer name codes, the names) of every row.
+    """(seeker codes, contact name codes, referrer name codes, the names, the seekers).
 
     The string work behind every :class:`_Graph` of *log*; a metric that builds
-    several graphs of one log computes it once.
+    several graphs of one log computes it once. Seeker codes follow the seekers'
+    sort (that of a sorted groupby): ``seekers[code]``.
     """
-    seeker = pd.factorize(_seeker_key(log))[0].astype(np.int64)
+    seeker = _seeker_key(log)
+    codes, seekers = pd.factorize(seeker, sort=True)
     (ccode, rcode), names = _shared_name_codes(log["contact"], log["referred_by"])
-    return seeker, ccode, rcode, names
+    return (codes.astype(np.int64), ccode, rcode, names,
+            pd.Series(seekers, dtype=seeker.dtype))
 
 
 class _Graph:
@@ -288,7 +291,7 @@ class _Graph:
     def __init__(self, log: pd.DataFrame, rows: np.ndarray, keys: _GraphKeys | None = None):
         n = len(log)
         self.rows = rows
-        seeker, ccode, rcode, self.names = keys or _graph_keys(log)
+        seeker, ccode, rcode, self.names, _ = keys or _graph_keys(log)
         names = self.names
         width = len(names) + 1
         considered = np.zeros(n, dtype=bool)
@@ -1390,10 +1393,10 @@ def _per_seeker(log: pd.DataFrame, keys: _GraphKeys | None = None) -> pd.DataFra
         return _per_seeker_empty(log)
     c = _contacted(log)
     activity = log["activity"]
-    seeker = _seeker_key(log)
-    codes, names = pd.factorize(seeker, sort=True)  # in the order of a sorted groupby
+    keys = keys or _graph_keys(log)
+    codes, names = keys[0], keys[4]  # seekers in the order of a sorted groupby
     k = len(names)
-    table = pd.DataFrame({"seeker": pd.Series(names, dtype=seeker.dtype)})
+    table = pd.DataFrame({"seeker": names})
     values = {
         "leads": c,
         "networking": c & (activity == "networking").to_numpy(bool, na_value=False),
