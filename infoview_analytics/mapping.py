@@ -46,6 +46,11 @@ for _key in _FUZZY_KEYS:
     for _variant in _deletions(_key):
         _DELETION_INDEX.setdefault(_variant, []).append(_key)
 del _key, _variant
+# A typo is one edit away, so a longer text cannot be one of any alias; the check
+# also keeps a megabyte-long cell from becoming a million deletion variants.
+_LONGEST_FUZZY = max(map(len, _FUZZY_KEYS)) + 1
+#: Cell text longer than this is never a header (and is not cached as one).
+MAX_HEADER_CHARS = 200
 _SUFFIXES = re.compile(r"\s+(y n|yes no|y or n|1 0|true false|if any|optional)$")
 
 #: The canonical column each signal feeds, as shown in the load report.
@@ -130,7 +135,10 @@ def match_header(header: object) -> tuple[str | None, str]:
     >>> match_header("Favourite colour")
     (None, '')
     """
-    return _match_text(str(header))
+    text = str(header)
+    if len(text) > MAX_HEADER_CHARS:
+        return None, ""
+    return _match_text(text)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -141,7 +149,7 @@ def _match_text(header: str) -> tuple[str | None, str]:
     for candidate in (key, _SUFFIXES.sub("", key)):
         if candidate in _ALIAS_INDEX:
             return _ALIAS_INDEX[candidate], "alias"
-    if len(key) >= 6:
+    if 6 <= len(key) <= _LONGEST_FUZZY:
         candidates = {a for v in _deletions(key) for a in _DELETION_INDEX.get(v, ())}
         close = [a for a in candidates if abs(len(a) - len(key)) <= 1 and _one_typo(key, a)]
         if close:

@@ -388,3 +388,17 @@ def test_tab_separated_text_saved_as_xls(tmp_path):
     path = write_csv(tmp_path / "export.xls", "Company\tStatus\nAcme\tApplied\n")
     log, _ = load(path)
     assert (log.loc[0, "company"], log.loc[0, "status_raw"]) == ("Acme", "Applied")
+
+
+def test_a_huge_cell_is_never_taken_for_a_header():
+    import tracemalloc
+
+    from infoview_analytics.mapping import match_header
+
+    tracemalloc.start()
+    assert match_header("Compnay " * 125_000) == (None, "")  # 1 MB of near-header text
+    assert match_header("x" * 1_000_000) == (None, "")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20 * 2**20, f"header matching took {peak:,} bytes for one cell"
+    assert match_header("Compnay") == ("company", "fuzzy")
