@@ -4,7 +4,7 @@
 what loading that file alone must do. Run ``python -m tests.bad_corpus OUT_DIR``
 to get the files for poking at by hand (``infoview validate OUT_DIR``), and
 ``python -m tests.bad_corpus --markdown OUT_DIR`` for the table of
-docs/bad-input.md, made by running ``infoview validate`` on each file.
+the README ("What happens with bad files"), made by running ``infoview validate`` on each file.
 
 Everything is built here from code, deterministically (a seeded generator for
 the random bytes), in well under a second; the "huge" files are tiny on disk:
@@ -484,7 +484,7 @@ def make_corpus(folder: Path | str) -> dict[str, Expect]:
     return ex
 
 
-#: What each corpus file stands for, in the words of docs/bad-input.md.
+#: What each corpus file stands for, in the words of the README table.
 KINDS = {
     "zero_bytes.xlsx": "empty file (0 bytes)",
     "whitespace_only.csv": "only spaces and blank lines",
