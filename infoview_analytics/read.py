@@ -822,9 +822,11 @@ def _read_workbook(path: Path, only_sheet: str | None,
 
 
 def _extent(part: _PartScan) -> tuple[int, int]:
+    """Rows x columns the sheet is read as: from A1 (the grid is padded from there) to
+    the last cell holding something."""
     if part.rows is None or part.cols is None:
         return 0, 0
-    return part.rows[1] - part.rows[0] + 1, part.cols[1] - part.cols[0] + 1
+    return part.rows[1], part.cols[1]
 
 
 def _area(part: _PartScan) -> int:

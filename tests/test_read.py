@@ -193,3 +193,18 @@ if given is not None:
         if not text.strip("\x00\ufeff \t\r\n\x0b\x0c"):
             return
         _same(*_both_ways(tmp_path_factory.mktemp("split"), text))
+
+
+def test_xlsx_area_counts_from_a1_like_the_reader(tmp_path):
+    # A lone value in the grid's last cell: the sheet is read padded from A1, so its area
+    # is the whole grid, and it is refused with the used-area message, not a reader error.
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Log"
+    wb.active["XFD1048576"] = "stray"
+    path = tmp_path / "corner_only.xlsx"
+    wb.save(path)
+    with pytest.raises(ResourceLimitError, match=r"corner_only.xlsx, sheet 'Log': the used "
+                                                 r"area spans 1,048,576 rows x 16,384 columns"):
+        read_file(path)
