@@ -83,16 +83,12 @@ def _percent(value: float) -> str:
     return "–" if pd.isna(value) else f"{100 * float(value):.0f}%"
 
 
-def draw_overview(
-    log: pd.DataFrame, *, figsize: tuple[float, float] = (13.33, 13), dpi: float = 60
-) -> Figure:
+def draw_overview(log: pd.DataFrame, *, figsize: tuple[float, float] = (13.33, 13)) -> Figure:
     """Response rate by channel above offers per informational interview vs 1 in 12.
 
     A :class:`matplotlib.figure.Figure` in the workshop style, made without
     pyplot (nothing is shown or left open); an empty ``log`` gives two
-    "No data to show" panels. The figure is laid out once, at *dpi* (the
-    resolution it is meant to be saved at), and the layout is then fixed, so
-    saving it draws it once instead of twice.
+    "No data to show" panels.
     """
     with warnings.catch_warnings(), charts.workshop_style():
         warnings.simplefilter("ignore", SmallSampleWarning)
@@ -102,9 +98,6 @@ def draw_overview(
                                    sort=True, title="Which channels answer?")
         charts.plot_offer_conversion(metrics.offer_conversion(log), ax=right,
                                      title="Offers per informational interview, against 1 in 12")
-    fig.set_dpi(dpi)
-    fig.get_layout_engine().execute(fig)
-    fig.set_layout_engine(None)
     return fig
 
 
@@ -263,7 +256,7 @@ class FilterPanel:
             else:
                 self.subset = subset
                 self.table = funnel_table(subset)
-                self.png = _png(draw_overview(subset, dpi=self.dpi), self.dpi)
+                self.png = _png(draw_overview(subset), self.dpi)
                 self.message = self._describe(subset)
                 if len(self._views) >= _KEEP_VIEWS:
                     self._views.pop(next(iter(self._views)))
