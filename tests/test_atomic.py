@@ -15,29 +15,22 @@ import os
 import warnings
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
 from infoview_analytics import charts, export
 from infoview_analytics.errors import InfoviewError
 from infoview_analytics.export import export_charts, export_tables, write_atomically
-from infoview_analytics.load import load_log, load_log_with_report
+from infoview_analytics.load import load_log_with_report
 from infoview_analytics.sample import SAMPLE_COHORT_FOLDER, SAMPLE_FOLDER
 
 REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"
 SALT = "test-salt"
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture(scope="module")
-def log() -> pd.DataFrame:
-    return load_log(SAMPLE_COHORT_FOLDER)
+def log(cohort_log) -> pd.DataFrame:
+    return cohort_log
 
 
 def snapshot(folder: Path) -> dict[str, tuple[str, int]]:

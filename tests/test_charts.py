@@ -34,12 +34,6 @@ from infoview_analytics.charts import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture
 def ax():
     return plt.figure(figsize=(13.33, 7.5)).add_subplot()

@@ -51,15 +51,9 @@ BASELINE_DPI = 40
 SALT = "test-salt"
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture(scope="module")
-def log() -> pd.DataFrame:
-    return load_log(SAMPLE_COHORT_FOLDER)
+def log(cohort_log) -> pd.DataFrame:
+    return cohort_log
 
 
 @pytest.fixture(scope="module")

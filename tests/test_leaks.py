@@ -33,13 +33,10 @@ import zipfile
 import zlib
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
 from infoview_analytics.export import export_charts, export_tables
-from infoview_analytics.load import load_log
-from infoview_analytics.sample import SAMPLE_COHORT_FOLDER
 from infoview_analytics.schema import COLUMN_NAMES
 
 pypdf = pytest.importorskip("pypdf", reason="pip install -e '.[test]' (pypdf reads the PDFs)")
@@ -48,15 +45,9 @@ SALT = "leak-test-salt"
 PSEUDONYM = re.compile(r"[PF]-([0-9a-f]{8})")
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture(scope="module")
-def log() -> pd.DataFrame:
-    return load_log(SAMPLE_COHORT_FOLDER)
+def log(cohort_log) -> pd.DataFrame:
+    return cohort_log
 
 
 @pytest.fixture(scope="module")
