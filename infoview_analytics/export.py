@@ -174,15 +174,7 @@ def export_charts(
     ValueError
         An unknown format, or a negative ``k``.
     """
-    formats = tuple(str(f).lower().lstrip(".") for f in formats)
-    unknown = sorted(set(formats) - set(FORMATS))
-    if unknown or not formats:
-        raise ValueError(f"cannot write {unknown or 'no format'}: choose from {FORMATS}")
-    if k is not None and k < 0:
-        raise ValueError(f"k must be 0 or more (the smallest group shown), not {k}")
-    out_dir = Path(out_dir).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-
+    formats, out_dir = _checked(formats, FORMATS, k, out_dir)
     data = _shareable(log, anonymise=anonymise, salt=salt)
     pack = _ChartPack(data, k=k or 0, as_of=as_of, anonymised=anonymise)
     # Everything is drawn in memory first: a chart that fails to draw leaves every
@@ -281,15 +273,7 @@ def export_tables(
     ...     [p.name for p in files][:2], files[-1].name
     (['funnel.csv', 'response_by_channel.csv'], 'tables.xlsx')
     """
-    formats = tuple(str(f).lower().lstrip(".") for f in formats)
-    unknown = sorted(set(formats) - set(TABLE_FORMATS))
-    if unknown or not formats:
-        raise ValueError(f"cannot write {unknown or 'no format'}: choose from {TABLE_FORMATS}")
-    if k is not None and k < 0:
-        raise ValueError(f"k must be 0 or more (the smallest group shown), not {k}")
-    out_dir = Path(out_dir).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-
+    formats, out_dir = _checked(formats, TABLE_FORMATS, k, out_dir)
     data = _shareable(log, anonymise=anonymise, salt=salt)
     tables = _metric_tables(data, k=k or 0, as_of=as_of)
     files: list[tuple[str, bytes]] = []
@@ -360,6 +344,20 @@ def write_atomically(path: str | os.PathLike[str], content: bytes) -> Path:
             tmp.unlink()
         raise
     return path
+
+
+def _checked(formats: Sequence[str], known: Sequence[str], k: int | None,
+             out_dir: str | os.PathLike[str]) -> tuple[tuple[str, ...], Path]:
+    """The formats, normalised and checked against *known*, and the output folder, made."""
+    formats = tuple(str(f).lower().lstrip(".") for f in formats)
+    unknown = sorted(set(formats) - set(known))
+    if unknown or not formats:
+        raise ValueError(f"cannot write {unknown or 'no format'}: choose from {tuple(known)}")
+    if k is not None and k < 0:
+        raise ValueError(f"k must be 0 or more (the smallest group shown), not {k}")
+    folder = Path(out_dir).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return formats, folder
 
 
 # ---------------------------------------------------------------------------
