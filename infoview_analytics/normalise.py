@@ -34,6 +34,8 @@ from .vocab import (
 __all__ = ["SheetResult", "normalise_sheet", "map_unique"]
 
 PROBLEMS_PER_KIND = 50
+#: Years an outreach log's dates can plausibly fall in; others are reported and left empty.
+PLAUSIBLE_YEARS = (1970, 2100)
 _TOTALS = re.compile(r"^(grand )?totals?\b|^sum\b|^count\b|^average\b|^subtotal", re.I)
 _NAME_ROLE = re.compile(r"^\s*([^()]+?)\s*\(([^()]*)\)\s*$")
 _PAREN_URL = re.compile(r"\s*\((?:https?://|www\.)[^)]*\)\s*")
@@ -489,15 +491,18 @@ def _dates(sources, out: _Collector, keep) -> DateColumn | None:
     header, values = sources[0]
     codes, uniques, used = _factorize(values)
     column = parse_date_column(values, codes=codes, uniques=uniques, used=used)
-    # 9999-12-31 cannot be held in datetime64[ns]
-    outside = [k for k, v in enumerate(column.parsed)
-               if isinstance(v, dt.datetime) and not 1678 <= v.year <= 2261]
-    if outside:
-        for k in outside:
-            column.parsed[k] = None
-        for pos in np.flatnonzero(np.isin(codes, outside)).tolist():
-            column.problems.append((pos, values.iat[pos], "date outside the years 1678-2261 a "
-                                                          "log can hold; left empty"))
+    # 9999-12-31 cannot be held in datetime64[ns]; 1900-01-01 is what a small number
+    # typed into a date column shows as. Neither belongs in an outreach log.
+    for k, v in enumerate(column.parsed):
+        if not isinstance(v, dt.datetime) or PLAUSIBLE_YEARS[0] <= v.year <= PLAUSIBLE_YEARS[1]:
+            continue
+        column.parsed[k] = None
+        message = (f"date {v:%Y-%m-%d} is not plausible for an outreach log (outside "
+                   f"{PLAUSIBLE_YEARS[0]}-{PLAUSIBLE_YEARS[1]}); left empty - check the cell"
+                   + (" (a number typed into a date column shows as 1900)"
+                      if v.year == 1900 else ""))
+        for pos in np.flatnonzero(codes == k).tolist():
+            column.problems.append((pos, values.iat[pos], message))
     for pos, value, message in column.problems:
         if keep[pos]:
             out.problem(pos, header, value, message)
