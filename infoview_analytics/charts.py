@@ -215,6 +215,19 @@ def _group_labels(table: pd.DataFrame, by: Sequence[str], default: str = "All") 
     return [" · ".join(p) for p in zip(*parts, strict=True)]
 
 
+def _start(ax: Axes | None, title: str | None, table: pd.DataFrame,
+           value: str) -> tuple[Axes, pd.DataFrame | None]:
+    """The Axes (titled) and the rows with a *value* to draw; ``None`` (after saying
+    "No data to show" on the Axes) when there are none."""
+    ax = _get_ax(ax)
+    _set_title(ax, title)
+    data = _visible(table, value)
+    if data.empty:
+        _no_data(ax)
+        return ax, None
+    return ax, data
+
+
 def _no_data(ax: Axes, message: str = "No data to show") -> Axes:
     ax.text(
         0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center",
@@ -426,11 +439,9 @@ def plot_funnel(
     -------
     matplotlib.axes.Axes
     """
-    ax = _get_ax(ax)
-    _set_title(ax, title)
-    data = _visible(table, "count")
-    if data.empty:
-        return _no_data(ax)
+    ax, data = _start(ax, title, table, "count")
+    if data is None:
+        return ax
     groups = _group_columns(data, "stage")
     by = by if by is not None else (groups[0] if groups else None)
     if by is None or data[by].nunique() <= 1:
@@ -536,11 +547,9 @@ def plot_response_rates(
     True
     >>> plt.close(fig)
     """
-    ax = _get_ax(ax)
-    _set_title(ax, title)
-    data = _visible(table, "rate")
-    if data.empty:
-        return _no_data(ax)
+    ax, data = _start(ax, title, table, "rate")
+    if data is None:
+        return ax
     if sort:
         data = data.iloc[np.argsort(-_floats(data["rate"]), kind="stable")]
     groups = [by] if by else _group_columns(data, "n")
@@ -599,11 +608,9 @@ def plot_offer_conversion(
     -------
     matplotlib.axes.Axes
     """
-    ax = _get_ax(ax)
-    _set_title(ax, title)
-    data = _visible(table, "rate")
-    if data.empty:
-        return _no_data(ax)
+    ax, data = _start(ax, title, table, "rate")
+    if data is None:
+        return ax
     groups = [by] if by else _group_columns(data, "activity" if "activity" in data else "n")
     activity = str(data["activity"].iloc[0]) if "activity" in data else "networking"
     unit = "informational interview" if activity == "networking" else activity
@@ -700,11 +707,9 @@ def plot_referral_yield(
     -------
     matplotlib.axes.Axes
     """
-    ax = _get_ax(ax)
-    _set_title(ax, title)
-    data = _visible(table, "per_interview")
-    if data.empty:
-        return _no_data(ax)
+    ax, data = _start(ax, title, table, "per_interview")
+    if data is None:
+        return ax
     if sort:
         data = data.iloc[np.argsort(-_floats(data["per_interview"]), kind="stable")]
     groups = [by] if by else _group_columns(data, "n")
@@ -930,11 +935,9 @@ def plot_time_to_response(
     -------
     matplotlib.axes.Axes
     """
-    ax = _get_ax(ax)
-    _set_title(ax, title)
-    data = _visible(table, "responded_share")
-    if data.empty:
-        return _no_data(ax)
+    ax, data = _start(ax, title, table, "responded_share")
+    if data is None:
+        return ax
     groups = _group_columns(data, "days")
     by = by if by is not None else (groups[0] if groups else None)
     parts = list(data.groupby(by, sort=False, observed=True)) if by else [("All", data)]
@@ -1002,11 +1005,9 @@ def plot_weekly_activity(
     """
     if align not in ("calendar", "start"):
         raise ValueError(f"align must be 'calendar' or 'start', not {align!r}")
-    ax = _get_ax(ax)
-    _set_title(ax, title)
-    data = _visible(table, "outreach")
-    if data.empty:
-        return _no_data(ax)
+    ax, data = _start(ax, title, table, "outreach")
+    if data is None:
+        return ax
     is_date = pd.api.types.is_datetime64_any_dtype(data["week"])
     parts = list(data.groupby(by, sort=False, observed=True)) if by else [(None, data)]
     step = 7.0 if is_date else 1.0
@@ -1070,11 +1071,9 @@ def plot_cohort_outcomes(
     -------
     matplotlib.axes.Axes
     """
-    ax = _get_ax(ax)
-    _set_title(ax, title)
-    data = _visible(table, "share_with_offer")
-    if data.empty:
-        return _no_data(ax)
+    ax, data = _start(ax, title, table, "share_with_offer")
+    if data is None:
+        return ax
     seekers = _floats(data["seekers"])
     shares = _floats(data["share_with_offer"])
     labels = []
