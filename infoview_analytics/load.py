@@ -289,9 +289,7 @@ def _load_file(path: Path, label: str, file_report: FileReport, *, explicit, see
         if not any(raw is r for r, _, _ in logs):
             sheet_report.skipped = _skip_reason(raw, h)
             continue
-        header = list(raw.rows[h])
-        width = max(len(r) for r in raw.rows[h:])
-        header += [None] * (width - len(header))
+        header = raw.rows[h]
         if explicit:
             validate_explicit(explicit, [str(c) for c in header if c is not None],
                               f"{raw.label}")

@@ -12,11 +12,14 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .errors import MappingError
+from .read import Rows
 from .schema import COLUMN_NAMES, PROVENANCE_COLUMNS
 from .vocab import CONTEXTUAL, FIELD_ALIASES, parse_yes_no, squash
 
@@ -256,11 +259,17 @@ def _header_text(h: object, i: int) -> str:
     return " ".join(str(h).split())
 
 
-def _column_values(rows: list[list[object]], i: int, limit: int = 500) -> list[object]:
+def _column_values(rows: Sequence[list[object]], i: int, limit: int = 500) -> list[object]:
+    """The first *limit* non-blank cells of column *i*."""
+    if isinstance(rows, Rows):
+        column = rows.column(i) if i < rows.width else []
+        cells = column[np.not_equal(column, None)] if len(column) else []
+    else:
+        cells = (r[i] for r in rows if i < len(r) and r[i] is not None)
     vals = []
-    for r in rows:
-        if i < len(r) and r[i] is not None and str(r[i]).strip():
-            vals.append(r[i])
+    for cell in cells:
+        if str(cell).strip():
+            vals.append(cell)
             if len(vals) >= limit:
                 break
     return vals

@@ -222,13 +222,7 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
                      default_seeker: str, cohort: str | None) -> SheetResult:
     h = plan.header_row
     width = len(plan.columns)
-    body = raw.rows[h + 1:]
-    grid = np.empty((len(body), width), dtype=object)
-    if body and width:
-        if all(len(r) == width for r in body):
-            grid[:] = body
-        else:
-            grid[:] = [r[:width] + [None] * (width - len(r)) for r in body]
+    grid = raw.rows[h + 1:].array  # one plan per column of the sheet
     # Each column is factorised once; its text and raw Series carry those codes.
     text_cols: dict[int, pd.Series] = {}
     raw_cols: dict[int, pd.Series] = {}
@@ -236,7 +230,7 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
     for i in range(width):
         text_cols[i], text_codes, raw_cols[i], _ = _code_column(grid[:, i])
         filled[:, i] = text_codes >= 0
-    n = len(body)
+    n = len(grid)
     rownums = np.arange(n) + raw.first_row + h + 1
     out = _Collector(raw, rownums)
     keep = _classify_rows(text_cols, filled, raw.rows[h], plan, out)

@@ -20,7 +20,7 @@ import struct
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -32,7 +32,7 @@ import python_calamine as calamine
 from .errors import InfoviewError, ResourceLimitError, UnreadableFileError
 
 __all__ = [
-    "RawSheet", "read_file", "iter_input_files", "decode_bytes", "WORKBOOK_SUFFIXES",
+    "RawSheet", "Rows", "read_file", "iter_input_files", "decode_bytes", "WORKBOOK_SUFFIXES",
     "TEXT_SUFFIXES", "MAX_PART_BYTES", "MAX_TOTAL_BYTES", "MAX_RATIO", "MAX_CELLS",
     "MAX_TEXT_BYTES",
 ]
@@ -58,18 +58,65 @@ MAX_CELLS = 5_000_000  #: rows x columns of one sheet's used area
 MAX_TEXT_BYTES = 200 * 2**20  #: a .csv/.tsv/.txt file or a web page
 
 
+class Rows(Sequence):
+    """A sheet's rows, all of one width, held as one 2-D object array.
+
+    Indexing gives a row as a list and slicing gives :class:`Rows`, so code
+    reading a few rows sees lists; :attr:`array` lets normalisation take whole
+    columns without a Python list per row (a 100,000-row sheet has two million
+    cells).
+    """
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+
+    @property
+    def width(self) -> int:
+        return self.array.shape[1]
+
+    def column(self, i: int) -> np.ndarray:
+        return self.array[:, i]
+
+    def __len__(self) -> int:
+        return self.array.shape[0]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Rows(self.array[index])
+        return self.array[index].tolist()
+
+    def __iter__(self) -> Iterator[list[object]]:
+        return (row.tolist() for row in self.array)
+
+    def tolist(self) -> list[list[object]]:
+        return self.array.tolist()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Rows):
+            other = other.tolist()
+        return self.tolist() == other if isinstance(other, list) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the lists it stands for
+
+    def __repr__(self) -> str:
+        return f"Rows({self.tolist()!r})"
+
+
 @dataclass
 class RawSheet:
     """One sheet's cells as read, with where they came from.
 
     ``rows[i]`` is spreadsheet row ``first_row + i`` (1-based). Cells are
     Python values: ``str``, ``float``, ``int``, ``bool``, ``datetime``/``date``
-    or ``None`` for an empty cell. Trailing empty rows are already trimmed.
+    or ``None`` for an empty cell. Trailing empty rows and columns are already
+    trimmed, and every row has the sheet's width.
     """
 
     file: Path
     sheet: str | None
-    rows: list[list[object]]
+    rows: Rows
     first_row: int = 1
     notes: list[str] = field(default_factory=list)
     modified: float | None = None
@@ -844,23 +891,21 @@ def _error_message(value: str) -> str:
             "left empty - fix the formula in the file")
 
 
-def _trim(rows: list[list[object]]) -> list[list[object]]:
+def _trim(rows: list[list[object]]) -> Rows:
     """Cells as None when empty; trailing empty rows and columns dropped.
 
     Done on one object array (C loops) rather than cell by cell: a 100,000-row
     sheet has two million cells.
     """
-    if not rows:
-        return []
-    width = max(map(len, rows))
+    width = max(map(len, rows), default=0)
     if not width:
-        return []
+        return Rows(np.empty((0, 0), dtype=object))
     if any(len(r) != width for r in rows):
         rows = [r + [None] * (width - len(r)) for r in rows]
     grid = np.empty((len(rows), width), dtype=object)
     grid[:] = rows
     grid[grid == ""] = None
-    return _trim_grid(grid).tolist()
+    return Rows(_trim_grid(grid))
 
 
 def _trim_grid(grid: np.ndarray) -> np.ndarray:
@@ -909,13 +954,13 @@ def _read_text(path: Path, size: int) -> RawSheet:
     if split is None:
         rows = _trim(_split_rows(path, text, delimiter))
         raw = RawSheet(path, None, rows, 1, notes=notes, modified=path.stat().st_mtime)
-        raw.cell_problems = _text_errors(raw.rows) if _may_hold_errors(text) else []
+        raw.cell_problems = _text_errors(rows.array) if _may_hold_errors(text) else []
         return raw
     grid, errors = split
     grid = _trim_grid(grid)
     problems = [] if errors is None else _grid_errors(grid, errors[: grid.shape[0],
                                                                      : grid.shape[1]])
-    raw = RawSheet(path, None, grid.tolist(), 1, notes=notes, modified=path.stat().st_mtime)
+    raw = RawSheet(path, None, Rows(grid), 1, notes=notes, modified=path.stat().st_mtime)
     raw.cell_problems = problems
     return raw
 
@@ -1036,15 +1081,14 @@ def _grid_errors(grid: np.ndarray, errors: np.ndarray) -> list[tuple[int, int, s
     return found
 
 
-def _text_errors(rows: list[list[object]]) -> list[tuple[int, int, str, str]]:
+def _text_errors(grid: np.ndarray) -> list[tuple[int, int, str, str]]:
     """Excel error values saved as text (#REF!, #N/A ...): made empty, each reported."""
-    found: list[tuple[int, int, str, str]] = []
-    for i, row in enumerate(rows):
-        for j, cell in enumerate(row):
-            if isinstance(cell, str) and cell.startswith("#") and cell.strip() in EXCEL_ERRORS:
-                row[j] = None
-                found.append((i + 1, j, cell.strip(), _error_message(cell.strip())))
-    return found
+    errors = np.vectorize(_is_error_text, otypes=[bool])(grid) if grid.size else None
+    return [] if errors is None else _grid_errors(grid, errors)
+
+
+def _is_error_text(cell: object) -> bool:
+    return isinstance(cell, str) and cell.startswith("#") and cell.strip() in EXCEL_ERRORS
 
 
 def _may_hold_errors(text: str) -> bool:
@@ -1173,7 +1217,7 @@ def _read_html(path: Path, size: int) -> list[RawSheet]:
     for i, rows in enumerate(tables, start=1):
         raw = RawSheet(path, None if len(tables) == 1 else f"Table {i}", _trim(rows), 1,
                        notes=[f"web page (HTML) table {i} of {len(tables)}"], modified=modified)
-        raw.cell_problems = _text_errors(raw.rows)
+        raw.cell_problems = _text_errors(raw.rows.array)
         out.append(raw)
     return out
 
