@@ -200,6 +200,25 @@ class _Collector:
                              for p in positions)
 
 
+class _Columns(dict):
+    """A sheet's output columns by name, each a Series on one ``RangeIndex``.
+
+    Made a DataFrame once at the end: inserting some forty columns one at a time
+    into a DataFrame costs more than normalising a small sheet.
+    """
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.index = pd.RangeIndex(n)
+
+    def __setitem__(self, name: str, value: object) -> None:
+        if not isinstance(value, pd.Series):
+            value = pd.Series(value, index=self.index)  # arrays, categoricals, scalars
+        elif not value.index.equals(self.index):
+            value = value.reindex(self.index)  # aligned as a DataFrame would
+        super().__setitem__(name, value)
+
+
 def normalise_sheet(
     raw: RawSheet,
     plan: SheetPlan,
@@ -244,14 +263,15 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
         """Cells as read (dates stay dates, numbers stay numbers), blanks as None."""
         return [(c.header, raw_cols[c.index]) for c in fields.get(name, [])]
 
-    frame = pd.DataFrame(index=pd.RangeIndex(n))
+    frame = _Columns(n)
     texts = {}
     for name in ("seeker", "cohort", "contact", "contact_title", "company", "industry",
                  "referred_by", "notes"):
-        frame[name] = texts[name] = _first_text(source(name))
+        frame[name] = texts[name] = _first_text(source(name), n)
     # The status as written, from whichever status-like column the log has.
-    frame["status_raw"] = _first_text(source("status_raw") or source("outcome") or source("stage"))
-    first, last = _first_text(source("contact_first")), _first_text(source("contact_last"))
+    frame["status_raw"] = _first_text(
+        source("status_raw") or source("outcome") or source("stage"), n)
+    first, last = _first_text(source("contact_first"), n), _first_text(source("contact_last"), n)
     if first.notna().any() or last.notna().any():
         joined = (first.fillna("") + " " + last.fillna("")).str.strip()
         frame["contact"] = frame["contact"].fillna(joined.mask(joined == ""))
@@ -317,7 +337,7 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
     keep &= identifying
     frame["source_row"] = rownums
     frame["source_sheet"] = raw.sheet
-    result = frame.loc[keep].reset_index(drop=True)
+    result = pd.DataFrame(frame).loc[keep].reset_index(drop=True)
     kept_rows = set(rownums[keep].tolist())
     out.problems = [p for p in out.problems if p["row"] is None or p["row"] in kept_rows]
     out.finish()
@@ -438,7 +458,7 @@ def _apply_direction(frame, source, out: _Collector, keep: np.ndarray) -> None:
     keep &= outgoing
 
 
-def _split_name_role(frame: pd.DataFrame, has_title_column: bool) -> None:
+def _split_name_role(frame: _Columns, has_title_column: bool) -> None:
     """'Dale Shaw (Technical Recruiter)' -> contact 'Dale Shaw', title 'Technical Recruiter'."""
     contact = frame["contact"]
     candidate = map_unique(contact.to_numpy(dtype=object),
@@ -449,11 +469,13 @@ def _split_name_role(frame: pd.DataFrame, has_title_column: bool) -> None:
     split = parts[0].notna() & ~contact.str.contains(",", regex=False).fillna(False)
     if has_title_column:
         split &= frame["contact_title"].isna()
-    frame.loc[split, "contact_title"] = parts.loc[split, 1].str.strip().replace("", pd.NA)
-    frame.loc[split, "contact"] = parts.loc[split, 0].str.strip()
+    title, contact = frame["contact_title"].copy(), contact.copy()  # other names may share them
+    title.loc[split] = parts.loc[split, 1].str.strip().replace("", pd.NA)
+    contact.loc[split] = parts.loc[split, 0].str.strip()
+    frame["contact_title"], frame["contact"] = title, contact
 
 
-def _clean_company(frame: pd.DataFrame, company: pd.Series, out: _Collector) -> None:
+def _clean_company(frame: _Columns, company: pd.Series, out: _Collector) -> None:
     codes, has_url = map_codes(company, lambda v: _PAREN_URL.search(v) is not None)
     has_url = (has_url == True)[codes]  # noqa: E712
     for pos in np.flatnonzero(has_url):
@@ -636,10 +658,10 @@ def _parse_history(value: object) -> StatusMeaning | None:
     return combine_statuses(meanings)
 
 
-def _derive_stage(frame: pd.DataFrame, flags: dict,
+def _derive_stage(frame: _Columns, flags: dict,
                   statuses: list[tuple[np.ndarray, np.ndarray]], has_stage_info: bool) -> None:
     """Furthest stage wins: every signal is OR-ed; a later 'Rejected' erases nothing."""
-    n = len(frame)
+    n = len(frame.index)
 
     def truth(arr) -> np.ndarray:
         return np.zeros(n, bool) if arr is None else np.asarray(arr == True, dtype=bool)  # noqa: E712
@@ -715,14 +737,14 @@ def _derive_stage(frame: pd.DataFrame, flags: dict,
     frame["outcome"] = np.where(pd.isna(outcome), "open", outcome)
 
 
-def _referrals_named(frame: pd.DataFrame, referred_by: pd.Series) -> np.ndarray:
+def _referrals_named(frame: _Columns, referred_by: pd.Series) -> np.ndarray:
     """For each lead, how many leads of the same seeker name them in ``referred_by``.
 
     *referred_by* is the frame's column (passed so its distinct values are known).
     Names match stripped and case-folded; a lead without a contact matches nothing
     (its key is ``"\\0"``).
     """
-    n = len(frame)
+    n = len(frame.index)
     if not referred_by.notna().any():
         return np.zeros(n, dtype=int)
 
@@ -762,9 +784,9 @@ def _has_stage_info(source, fields) -> bool:
     return any((values.dropna().map(squash) != "open").any() for _, values in source("outcome"))
 
 
-def _identifying(frame: pd.DataFrame, plan: SheetPlan,
+def _identifying(frame: _Columns, plan: SheetPlan,
                  cells: dict[int, pd.Series]) -> np.ndarray:
-    ident = np.zeros(len(frame), dtype=bool)
+    ident = np.zeros(len(frame.index), dtype=bool)
     for name in ("contact", "company", "contact_title", "status_raw", "notes"):
         ident |= frame[name].notna().to_numpy()
     for c in plan.columns:
