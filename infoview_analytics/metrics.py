@@ -25,6 +25,7 @@ Conventions shared by every metric (``metrics.md``):
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -140,6 +141,26 @@ def _tidy_keys(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return table
 
 
+def _sorted_groups(log: pd.DataFrame, keys: list[str],
+                   rows: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+    """(group number of each of the *rows*, one row of key values per group) by *keys*.
+
+    The groups of a sorted groupby (one group when *keys* is empty); *rows* a bool mask.
+    """
+    if keys == ["seeker"] and isinstance(log["seeker"].dtype, pd.StringDtype):
+        codes, seekers = _seeker_codes(log)  # hashed once per log
+        codes = codes[rows]
+        present = np.bincount(codes, minlength=len(seekers)) > 0
+        table = pd.DataFrame({"seeker": seekers[present].reset_index(drop=True)})
+        return (np.cumsum(present) - 1)[codes], table
+    frame = _group_frame(log, keys)[rows].reset_index(drop=True)
+    if not keys:
+        return np.zeros(len(frame), dtype=np.int64), pd.DataFrame(index=range(1))
+    group = frame.groupby(keys, observed=True, sort=True, dropna=False).ngroup().to_numpy()
+    _, first = np.unique(group, return_index=True)
+    return group, frame.take(first).reset_index(drop=True)
+
+
 def _sum_by(frame: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.DataFrame:
     """Sum *columns* of *frame* per group; one row (no key columns) when *keys* is empty."""
     if not keys:
@@ -219,12 +240,73 @@ def _lookup(keys: pd.Series, values: pd.Series, dtype: object) -> pd.Series:
     return pd.Series(found.to_numpy(), index=keys.index).astype(dtype)
 
 
+# What _remembered computed, by the memory of the columns it was computed from.
+_MEMO: OrderedDict[tuple, tuple[tuple, Any]] = OrderedDict()
+_MEMO_KEPT = 12  # a few columns and graphs of the latest logs
+
+
+def _storage(values: pd.Series) -> tuple[np.ndarray, tuple] | None:
+    """A text column's strings as stored, and where they are (None for other columns)."""
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "python"):
+        return None
+    text = values.to_numpy(dtype=object)
+    return text, (text.__array_interface__["data"][0], text.shape, text.strides)
+
+
+def _remembered(what: str, columns: tuple[pd.Series, ...], compute: Any) -> Any:
+    """``compute()``, kept for *columns*, which it must depend on alone.
+
+    Hashing the million strings of a large log's seekers and contacts takes
+    longer than the rest of a metric, and every metric of the log needs
+    them, so the result is kept for the memory the columns' strings are in.
+    The columns and their arrays are kept with it: the memory stays theirs,
+    and under copy-on-write a later change to the log's column is written to
+    a copy at another address, never to it. Only text columns are kept.
+    """
+    stored = [_storage(c) for c in columns]
+    if any(x is None for x in stored):
+        return compute()
+    key = (what, *(where for _, where in stored))
+    if key in _MEMO:
+        _MEMO.move_to_end(key)
+        return _MEMO[key][1]
+    value = compute()
+    _MEMO[key] = ((columns, [text for text, _ in stored]), value)
+    while len(_MEMO) > _MEMO_KEPT:
+        _MEMO.popitem(last=False)
+    return value
+
+
+def _read_only(*arrays: np.ndarray) -> None:
+    for a in arrays:
+        a.setflags(write=False)
+
+
+def _text_factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, uniques) of ``values.astype(STRING)``: -1 for missing, else first-seen order.
+
+    Both arrays are read-only. Only the present values are hashed: looking
+    ``<NA>`` up costs more than a string, and most cells of ``referred_by``
+    are empty.
+    """
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        text = values if isinstance(values.dtype, pd.StringDtype) else values.astype(STRING)
+        present = text.notna().to_numpy()
+        codes = np.full(len(text), -1, dtype=np.int64)
+        found, uniques = pd.factorize(text.to_numpy(dtype=object)[present])
+        codes[present] = found
+        _read_only(codes, uniques)
+        return codes, uniques
+
+    return _remembered("codes", (values,), compute)
+
+
 def _name_key_codes(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """(codes, keys): :func:`_name_key` of each value is ``keys[code]`` (missing for -1).
 
     The string work is done once per distinct spelling.
     """
-    codes, uniques = pd.factorize(values.astype(STRING))
+    codes, uniques = _text_factorize(values)
     u = pd.Series(uniques, dtype=STRING).str.strip().str.replace(r"\s+", " ", regex=True)
     u = u.str.casefold()
     return codes, u.where(u != "", pd.NA)
@@ -254,24 +336,73 @@ def _seeker_key(log: pd.DataFrame) -> pd.Series:
     return _group_column(log, "seeker")
 
 
+def _seeker_codes(log: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
+    """(codes, seekers): :func:`_seeker_key` of row *i* is ``seekers[codes[i]]``, seekers sorted.
+
+    The codes of a sorted groupby by seeker (read-only), hashing each seeker's text once.
+    """
+    if not isinstance(log["seeker"].dtype, pd.StringDtype):  # e.g. categorical: its own order
+        seeker = _seeker_key(log)
+        codes, seekers = pd.factorize(seeker, sort=True)
+        return codes.astype(np.int64), pd.Series(seekers, dtype=seeker.dtype)
+
+    def compute() -> tuple[np.ndarray, pd.Series]:
+        codes, uniques = _text_factorize(log["seeker"])
+        if (codes < 0).any():
+            missing = _missing_label("seeker")
+            at = np.flatnonzero(uniques == missing)
+            if not len(at):
+                uniques = np.append(uniques, np.array([missing], dtype=object))
+                at = [len(uniques) - 1]
+            codes = np.where(codes < 0, at[0], codes)
+        order = np.argsort(uniques)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes = rank[codes]
+        _read_only(codes)
+        return codes, pd.Series(uniques[order], dtype=STRING)
+
+    return _remembered("seeker", (log["seeker"],), compute)
+
+
 # ---------------------------------------------------------------------------
 # Referral graph: who introduced the seeker to whom.
 # ---------------------------------------------------------------------------
-_GraphKeys = tuple[np.ndarray, np.ndarray, np.ndarray, pd.Index, pd.Series]
+_GraphKeys = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, pd.Index, pd.Series]
 
 
 def _graph_keys(log: pd.DataFrame) -> _GraphKeys:
-    """(seeker codes, contact name codes, referrer name codes, the names, the seekers).
+    """(seeker codes, contact ids, referrer ids, contact names, the names, the seekers).
 
-    The string work behind every :class:`_Graph` of *log*; a metric that builds
-    several graphs of one log computes it once. Seeker codes follow the seekers'
-    sort (that of a sorted groupby): ``seekers[code]``.
+    The string work behind every :class:`_Graph` of *log*, over all its rows.
+    A contact is a seeker and a name: ``contact[i]`` is row *i*'s (-1 without
+    a contact), ``referrer[i]`` the contact its ``referred_by`` names (-1 when
+    it names no contact of the log, or its own), ``names[contact_name[c]]``
+    the name of contact *c*. Seeker codes follow the seekers' sort (that of a
+    sorted groupby): ``seekers[code]``. The arrays are read-only.
     """
-    seeker = _seeker_key(log)
-    codes, seekers = pd.factorize(seeker, sort=True)
-    (ccode, rcode), names = _shared_name_codes(log["contact"], log["referred_by"])
-    return (codes.astype(np.int64), ccode, rcode, names,
-            pd.Series(seekers, dtype=seeker.dtype))
+    def compute() -> _GraphKeys:
+        seeker, seekers = _seeker_codes(log)
+        (ccode, rcode), names = _shared_name_codes(log["contact"], log["referred_by"])
+        width = len(names) + 1
+        c_rows = np.flatnonzero(ccode >= 0)
+        r_rows = np.flatnonzero((rcode >= 0) & (rcode != ccode))
+        # (seeker, name) pairs of the contacts, then of the referrers: one hash pass numbers
+        # the contacts first, so a referrer numbered past them names no contact.
+        pairs = np.concatenate([seeker[c_rows] * width + ccode[c_rows],
+                                seeker[r_rows] * width + rcode[r_rows]])
+        ids, uniq = pd.factorize(pairs)
+        n_contacts = int(ids[: len(c_rows)].max()) + 1 if len(c_rows) else 0
+        contact = np.full(len(log), -1, dtype=np.int64)
+        contact[c_rows] = ids[: len(c_rows)]
+        referrer = np.full(len(log), -1, dtype=np.int64)
+        named = ids[len(c_rows):]
+        referrer[r_rows] = np.where(named < n_contacts, named, -1)
+        contact_name = uniq[:n_contacts] % width
+        _read_only(contact, referrer, contact_name)
+        return seeker, contact, referrer, contact_name, names, seekers
+
+    return _remembered("graph", (log["seeker"], log["contact"], log["referred_by"]), compute)
 
 
 class _Graph:
@@ -291,35 +422,28 @@ class _Graph:
     def __init__(self, log: pd.DataFrame, rows: np.ndarray, keys: _GraphKeys | None = None):
         n = len(log)
         self.rows = rows
-        seeker, ccode, rcode, self.names, _ = keys or _graph_keys(log)
-        names = self.names
-        width = len(names) + 1
+        _, contact, referrer, contact_name, self.names, _ = keys or _graph_keys(log)
         considered = np.zeros(n, dtype=bool)
         considered[rows] = True
-        has_contact = considered & (ccode >= 0)
-        pair = seeker * width + ccode
-        c_rows = np.flatnonzero(has_contact)
-        c_pairs = pair[c_rows]
-        c_node, uniq = pd.factorize(c_pairs, sort=True)
-        self.n_contacts = len(uniq)
+        # The log's contacts that some considered lead has, numbered in the log's order.
+        c_rows = np.flatnonzero(considered & (contact >= 0))
+        kept = np.zeros(len(contact_name), dtype=bool)
+        kept[contact[c_rows]] = True
+        number = np.cumsum(kept) - 1
+        self.n_contacts = int(kept.sum())
         node = np.full(n, -1, dtype=np.int64)
-        node[c_rows] = c_node
-        r_rows = np.flatnonzero(considered & (ccode < 0))
+        node[c_rows] = number[contact[c_rows]]
+        r_rows = np.flatnonzero(considered & (contact < 0))
         node[r_rows] = self.n_contacts + np.arange(len(r_rows))
         self.node = node
         self.n_nodes = self.n_contacts + len(r_rows)
-        self.node_seeker = np.empty(self.n_nodes, dtype=np.int64)
-        self.node_seeker[node[considered]] = seeker[considered]
         self.node_name = np.full(self.n_nodes, -1, dtype=np.int64)  # name code, -1 for no contact
-        self.node_name[: self.n_contacts] = uniq % width
+        self.node_name[: self.n_contacts] = contact_name[kept]
         parent = np.full(n, -1, dtype=np.int64)
-        refers = considered & (rcode >= 0) & (rcode != ccode)
-        ref_rows = np.flatnonzero(refers)
-        ref_pairs = seeker[ref_rows] * width + rcode[ref_rows]
-        pos = np.searchsorted(uniq, ref_pairs)
-        found = pos < len(uniq)
-        found[found] = uniq[pos[found]] == ref_pairs[found]
-        parent[ref_rows[found]] = pos[found]
+        ref_rows = np.flatnonzero(considered & (referrer >= 0))
+        named = referrer[ref_rows]
+        found = kept[named]
+        parent[ref_rows[found]] = number[named[found]]
         self.parent = parent
 
     def child_rows(self) -> np.ndarray:
@@ -587,11 +711,9 @@ def _text_codes(values: pd.Series) -> np.ndarray:
     """Codes of ``values.astype("string").fillna("")`` (equal codes: equal text)."""
     if not isinstance(values.dtype, pd.StringDtype):
         values = values.astype("string")
-    codes, uniques = pd.factorize(values)
-    codes = codes.astype(np.int64)
+    codes, uniques = _text_factorize(values)
     empty = np.flatnonzero(np.asarray(pd.Series(uniques, dtype=object) == "", dtype=bool))
-    codes[codes < 0] = empty[0] if len(empty) else len(uniques)
-    return codes
+    return np.where(codes < 0, empty[0] if len(empty) else len(uniques), codes)
 
 
 def _replies_recorded(log: pd.DataFrame) -> np.ndarray:
@@ -1175,10 +1297,24 @@ def _km_frame(log: pd.DataFrame, keys: list[str], as_of: DateLike | None) -> pd.
     return frame[use].reset_index(drop=True)
 
 
+def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` of floats, by counting for whole days."""
+    if len(values):
+        lo, hi = values.min(), values.max()
+        if np.isfinite(lo) and np.isfinite(hi) and hi - lo < 4 * len(values) + 1024:
+            whole = values.astype(np.int64)
+            if (whole == values).all():
+                offset = whole - whole.min()
+                present = np.bincount(offset) > 0
+                times = (np.flatnonzero(present) + whole.min()).astype(float)
+                return times, (np.cumsum(present) - 1)[offset]
+    times, at = np.unique(values, return_inverse=True)
+    return times, at.reshape(-1)
+
+
 def _km_table(days: np.ndarray, event: np.ndarray) -> pd.DataFrame:
     """Kaplan-Meier product-limit steps of (days, event) observations."""
-    times, at = np.unique(days, return_inverse=True)
-    at = at.reshape(-1)
+    times, at = _unique_inverse(days)
     finite = ~np.isnan(days)  # a NaN time (no as_of) matches no observation
     m = len(times)
     events = np.bincount(at[finite & event], minlength=m).astype(int)
@@ -1339,8 +1475,8 @@ def weekly_activity(log: pd.DataFrame, *, by: By = "seeker") -> pd.DataFrame:
     log = _canonical(log)
     keys = _keys(by)
     dated = _contacted(log) & log["contacted_on"].notna().to_numpy()
-    frame = _group_frame(log, keys)[dated].reset_index(drop=True)
     if not dated.any():
+        frame = _group_frame(log, keys)
         table = pd.DataFrame({k: pd.Series([], dtype=object) for k in keys})
         table["week"] = pd.Series([], dtype="datetime64[ns]")
         table["outreach"] = pd.Series([], dtype="int64")
@@ -1351,11 +1487,8 @@ def weekly_activity(log: pd.DataFrame, *, by: By = "seeker") -> pd.DataFrame:
     day = log["contacted_on"].to_numpy(dtype="datetime64[ns]")[dated].astype("datetime64[D]")
     day = day.astype(np.int64)
     week = day - (day + 3) % 7  # 1970-01-01 was a Thursday
-    if keys:
-        group = frame.groupby(keys, observed=True, sort=True, dropna=False).ngroup().to_numpy()
-    else:
-        group = np.zeros(len(frame), dtype=np.int64)
-    groups = int(group.max()) + 1
+    group, group_keys = _sorted_groups(log, keys, dated)
+    groups = len(group_keys)
     first = np.full(groups, np.iinfo(np.int64).max, dtype=np.int64)
     last = np.full(groups, np.iinfo(np.int64).min, dtype=np.int64)
     np.minimum.at(first, group, week)
@@ -1369,11 +1502,9 @@ def weekly_activity(log: pd.DataFrame, *, by: By = "seeker") -> pd.DataFrame:
     monday = (np.repeat(first, weeks) + 7 * step).astype("datetime64[D]")
     table = pd.DataFrame({"week": monday.astype("datetime64[ns]"),
                           "outreach": outreach.astype("int64")})
-    if keys:
-        _, where = np.unique(group, return_index=True)
-        rep = np.repeat(where, weeks)
-        for k in keys:
-            table[k] = frame[k].take(rep).reset_index(drop=True)
+    rep = np.repeat(np.arange(groups), weeks)
+    for k in keys:
+        table[k] = group_keys[k].take(rep).reset_index(drop=True)
     return _tidy_keys(table[[*keys, "week", "outreach"]].reset_index(drop=True), keys)
 
 
@@ -1394,7 +1525,7 @@ def _per_seeker(log: pd.DataFrame, keys: _GraphKeys | None = None) -> pd.DataFra
     c = _contacted(log)
     activity = log["activity"]
     keys = keys or _graph_keys(log)
-    codes, names = keys[0], keys[4]  # seekers in the order of a sorted groupby
+    codes, names = keys[0], keys[5]  # seekers in the order of a sorted groupby
     k = len(names)
     table = pd.DataFrame({"seeker": names})
     values = {
