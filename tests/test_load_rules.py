@@ -402,3 +402,32 @@ def test_a_huge_cell_is_never_taken_for_a_header():
     tracemalloc.stop()
     assert peak < 20 * 2**20, f"header matching took {peak:,} bytes for one cell"
     assert match_header("Compnay") == ("company", "fuzzy")
+
+
+def test_a_big_folder_is_read_by_several_processes_with_the_same_result(tmp_path, monkeypatch):
+    import infoview_analytics.load as load_module
+
+    n = load_module.PARALLEL_MIN_FILES + 4
+    for i in range(n):
+        write_csv(tmp_path / f"student {i:02}.csv",
+                  f"Company,Contact,Status\nAcme {i},Ann {i},replied\n,,\nBeta,Bo,\n")
+    (tmp_path / "empty.csv").write_bytes(b"")  # its error crosses back from a worker
+    pools = []
+
+    class CountedPool(load_module.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(load_module, "ProcessPoolExecutor", CountedPool)
+    monkeypatch.setattr(load_module, "_cpu_count", lambda: 2)  # as on a one-core runner too
+    log, report = load(tmp_path)
+    assert len(pools) == 1
+    monkeypatch.setattr(load_module, "PARALLEL_MIN_FILES", 10**6)
+    serial_log, serial_report = load(tmp_path)
+    assert len(pools) == 1
+    pd.testing.assert_frame_equal(log, serial_log)
+    assert report.to_dict() == serial_report.to_dict()
+    assert [f.file for f in report.files][:2] == ["empty.csv", "student 00.csv"]
+    assert report.errors[0].file == "empty.csv" and "empty" in report.errors[0].error
+    assert len(log) == 2 * n and report.rows_rejected == n  # a blank row in each
