@@ -33,7 +33,7 @@ from .mapping import (
 )
 from .normalise import PROBLEMS_PER_KIND, map_unique, normalise_sheet
 from .read import RawSheet, iter_input_files, read_file
-from .schema import COLUMN_NAMES, conform, empty_log
+from .schema import COLUMN_NAMES, STRING, conform, empty_log
 from .vocab import FIELD_ALIASES, squash
 
 __all__ = ["load_log", "load_log_with_report", "LoadReport", "FileReport", "SheetReport"]
@@ -448,4 +448,4 @@ def _first_spelling(values: pd.Series) -> pd.Series:
     if valid.any():
         _, first = np.unique(codes[valid], return_index=True)
         out[valid] = text[np.flatnonzero(valid)[first]][codes[valid]]
-    return pd.Series(out, index=values.index, dtype="string")
+    return pd.Series(out, index=values.index, dtype=STRING)

@@ -212,7 +212,11 @@ class _Columns(dict):
         self.index = pd.RangeIndex(n)
 
     def __setitem__(self, name: str, value: object) -> None:
-        if not isinstance(value, pd.Series):
+        if isinstance(value, np.ndarray) and value.dtype == object:
+            # kept as objects: inferring pandas' Arrow-backed str dtype costs a copy
+            # that conform() undoes
+            value = pd.Series(value, index=self.index, dtype=object, copy=False)
+        elif not isinstance(value, pd.Series):
             value = pd.Series(value, index=self.index)  # arrays, categoricals, scalars
         elif not value.index.equals(self.index):
             value = value.reindex(self.index)  # aligned as a DataFrame would

@@ -145,8 +145,8 @@ def _empty(dtype: object) -> pd.Series:
 
 
 def _as_dtype(values: pd.Series, dtype: object) -> pd.Series:
-    # No "already that dtype" shortcut: pandas compares dtypes loosely (any string
-    # dtype equals "string", any categorical equals "category").
+    if _has_exactly(values.dtype, dtype):
+        return values
     if isinstance(dtype, pd.CategoricalDtype):
         return values.astype("object").where(values.notna(), None).astype(dtype)
     if dtype == DATE:
@@ -156,3 +156,22 @@ def _as_dtype(values: pd.Series, dtype: object) -> pd.Series:
     if dtype == "string":
         return values.astype(STRING)
     return values.astype(dtype)
+
+
+def _has_exactly(have: object, want: object) -> bool:
+    """Whether dtype *have* is *want* in every detail.
+
+    pandas compares dtypes loosely (any string dtype equals "string", categoricals
+    with the same categories in another order are equal), so each kind is checked
+    here; a free "category" always goes through the cast.
+    """
+    if isinstance(want, pd.CategoricalDtype):
+        return (isinstance(have, pd.CategoricalDtype) and have.ordered == want.ordered
+                and have.categories.dtype == want.categories.dtype
+                and have.categories.equals(want.categories))
+    if want == "string":
+        return (isinstance(have, pd.StringDtype) and have.storage == STRING.storage
+                and have.na_value is STRING.na_value)
+    if want == "category":
+        return False
+    return have == want
