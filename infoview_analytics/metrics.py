@@ -242,7 +242,7 @@ def _lookup(keys: pd.Series, values: pd.Series, dtype: object) -> pd.Series:
 
 # What _remembered computed, by the memory of the columns it was computed from.
 _MEMO: OrderedDict[tuple, tuple[tuple, Any]] = OrderedDict()
-_MEMO_KEPT = 12  # a few columns and graphs of the latest logs
+_MEMO_KEPT = 16  # the columns and graphs of the latest log or two
 
 
 def _storage(values: pd.Series) -> tuple[np.ndarray, tuple] | None:
@@ -299,6 +299,20 @@ def _text_factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return codes, uniques
 
     return _remembered("codes", (values,), compute)
+
+
+def _text_rank(values: pd.Series) -> np.ndarray:
+    """Per value: its place among the distinct texts sorted, missing last (read-only)."""
+    def compute() -> np.ndarray:
+        codes, uniques = _text_factorize(values)
+        rank = np.empty(len(uniques) + 1, dtype=np.int64)
+        rank[np.argsort(uniques)] = np.arange(len(uniques))
+        rank[-1] = len(uniques)  # code -1, a missing value
+        ranks = rank[codes]
+        _read_only(ranks)
+        return ranks
+
+    return _remembered("rank", (values,), compute)
 
 
 def _name_key_codes(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -1069,8 +1083,15 @@ def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     linked[graph.node[kids_rows]] = True
     linked[graph.parent[kids_rows]] = True
     used = rows[linked[graph.node[rows]]]
+    seeker_codes, seekers = _seeker_codes(log)
+    if isinstance(seekers.dtype, pd.StringDtype):  # text already, sorted: codes are ranks
+        seeker_names = seekers.to_numpy(dtype=object)
+        seeker_order = np.arange(len(seekers))
+    else:
+        seeker_names = seekers.astype(str).to_numpy(dtype=object)
+        seeker_order = pd.factorize(seeker_names, sort=True)[0]
     seeker_text = np.empty(len(log), dtype=object)
-    seeker_text[used] = _seeker_key(log).iloc[used].astype(str).to_numpy(dtype=object)
+    seeker_text[used] = seeker_names[seeker_codes[used]]
     contact = log["contact"].astype(STRING)
     day = log["contacted_on"].to_numpy(dtype="datetime64[ns]").astype("int64")
     never = np.iinfo("int64").max
@@ -1107,10 +1128,14 @@ def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     parent[child[order][first]] = by[order][first]
     # Break cycles (A referred by B referred by A): the earliest contact in a cycle becomes a
     # root. Jumping 2^k steps at once lands every node that never reaches a root on a cycle.
-    jump = parent.copy()
+    # Only nodes with a parent can be on a cycle: jump among them (-1: no parent).
+    steps = np.flatnonzero(parent[:n_nodes] < n_nodes)
+    at = np.full(n_nodes + 1, -1, dtype=np.int64)
+    at[steps] = np.arange(len(steps))
+    jump = np.append(at[parent[steps]], -1)  # position -1 is the appended fixed point
     for _ in range(max(1, int(n_nodes).bit_length())):
         jump = jump[jump]
-    on_cycle = np.unique(jump[jump < n_nodes])
+    on_cycle = np.unique(steps[jump[jump >= 0]])
     done: set[int] = set()
     for start in on_cycle.tolist():
         if start in done:
@@ -1129,12 +1154,11 @@ def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     def label(x: np.ndarray) -> np.ndarray:
         i = first_row[x]
-        name = contact.iloc[i].to_numpy(dtype=object, na_value=None)
-        company = log["company"].iloc[i].astype(STRING).to_numpy(dtype=object, na_value=None)
-        out = np.empty(len(i), dtype=object)
-        for k, (a, b) in enumerate(zip(name, company, strict=True)):
-            out[k] = a if a is not None else (f"(lead at {b})" if b is not None
-                                                else "(unnamed lead)")
+        out = contact.iloc[i].to_numpy(dtype=object, na_value=None)
+        unnamed = np.flatnonzero(pd.isna(out))
+        company = log["company"].iloc[i[unnamed]].astype(STRING)
+        out[unnamed] = [f"(lead at {b})" if b is not None else "(unnamed lead)"
+                        for b in company.to_numpy(dtype=object, na_value=None)]
         return out
 
     in_tree = np.zeros(n_nodes, dtype=bool)
@@ -1144,13 +1168,14 @@ def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     tree_nodes = np.flatnonzero(in_tree)
     labels = np.empty(n_nodes, dtype=object)
     labels[tree_nodes] = label(tree_nodes)
-    folded = np.array([s.casefold() for s in labels[tree_nodes]], dtype=object)
+    spellings, spelled_as = pd.factorize(labels[tree_nodes])  # casefold each spelling once
+    folded = np.array([s.casefold() for s in spelled_as], dtype=object)
     fold_rank = np.zeros(n_nodes, dtype=np.int64)
-    fold_rank[tree_nodes] = pd.factorize(folded, sort=True)[0]
+    fold_rank[tree_nodes] = pd.factorize(folded, sort=True)[0][spellings]
 
     # Chains in order of seeker, the root's first contact, its name.
     seeker_rank = np.zeros(n_nodes, dtype=np.int64)
-    seeker_rank[roots] = pd.factorize(seeker_text[first_row[roots]], sort=True)[0]
+    seeker_rank[roots] = seeker_order[seeker_codes[first_row[roots]]]
     root_day = day[first_row[roots]]
     order = np.lexsort((fold_rank[roots], root_day, seeker_rank[roots]))
     r = roots[order]
@@ -1196,9 +1221,11 @@ def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     else:
         from_ = to = chain_ids = np.zeros(0, dtype=np.int64)
     edges = pd.DataFrame({
-        "seeker": seeker_text[first_row[roots[chain_ids - 1]]] if len(to) else [],
-        "chain_id": chain_ids, "from_contact": labels[from_], "to_contact": labels[to],
-        "depth": depth_of[to]}, columns=edge_cols)
+        "seeker": pd.array(seeker_text[first_row[roots[chain_ids - 1]]] if len(to) else [],
+                           dtype=STRING),
+        "chain_id": chain_ids, "from_contact": pd.array(labels[from_], dtype=STRING),
+        "to_contact": pd.array(labels[to], dtype=STRING), "depth": depth_of[to]},
+        columns=edge_cols)
 
     member_chain = chain_of[graph.node[rows]]
     member = member_chain >= 0
@@ -1212,8 +1239,9 @@ def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     deepest = np.zeros(k, dtype=np.int64)
     np.maximum.at(deepest, chain_of[tree_nodes] - 1, depth_of[tree_nodes])
     chains = pd.DataFrame({
-        "seeker": seeker_text[first_row[roots]], "chain_id": np.arange(1, k + 1),
-        "root": labels[roots], "leads": per_chain(None), "depth": deepest,
+        "seeker": pd.array(seeker_text[first_row[roots]], dtype=STRING),
+        "chain_id": np.arange(1, k + 1), "root": pd.array(labels[roots], dtype=STRING),
+        "leads": per_chain(None), "depth": deepest,
         "responded": per_chain(_flag(log, "responded")),
         "info_interviews": per_chain(_flag(log, "info_interview")),
         "job_interviews": per_chain(_flag(log, "job_interview")),
@@ -1539,15 +1567,29 @@ def _per_seeker(log: pd.DataFrame, keys: _GraphKeys | None = None) -> pd.DataFra
         "offers": c & _flag(log, "offer"),
     }
     for name, v in values.items():
-        table[name] = np.bincount(codes, weights=v.astype(np.int64), minlength=k).astype("int64")
-    last = log["contacted_on"].where(pd.Series(c, index=log.index)).groupby(codes).max()
-    table["last_outreach"] = pd.Series(last.to_numpy(), dtype="datetime64[ns]")
+        if v.dtype == bool:  # count the rows, no weights
+            table[name] = np.bincount(codes[v], minlength=k).astype("int64")
+        else:
+            table[name] = np.bincount(codes, weights=v.astype(np.int64),
+                                      minlength=k).astype("int64")
+    # NaT is the smallest datetime64, so a seeker without a dated contacted lead keeps NaT
+    day = log["contacted_on"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    last = np.full(k, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(last, codes, np.where(c, day, np.iinfo(np.int64).min))
+    table["last_outreach"] = pd.Series(last.view("datetime64[ns]"))
     # each seeker's cohort: the one most of their leads carry (ties: the first cohort)
-    pairs = pd.DataFrame({"seeker": codes, "cohort": _group_column(log, "cohort")})
-    counts = pairs.groupby(["seeker", "cohort"], observed=True).size().reset_index(name="k")
-    counts = counts.sort_values(["seeker", "k", "cohort"], ascending=[True, False, True],
-                                kind="stable")
-    table["cohort"] = counts.drop_duplicates("seeker")["cohort"].reset_index(drop=True)
+    cohort = _group_column(log, "cohort")
+    if isinstance(cohort.dtype, pd.CategoricalDtype):  # count the (seeker, cohort) pairs
+        m = len(cohort.cat.categories)
+        counts = np.bincount(codes * m + cohort.cat.codes.to_numpy(), minlength=k * m)
+        best = counts.reshape(k, m).argmax(axis=1)  # the first of the most frequent
+        table["cohort"] = pd.Categorical.from_codes(best, dtype=cohort.dtype)
+    else:
+        pairs = pd.DataFrame({"seeker": codes, "cohort": cohort})
+        counts = pairs.groupby(["seeker", "cohort"], observed=True).size().reset_index(name="k")
+        counts = counts.sort_values(["seeker", "k", "cohort"], ascending=[True, False, True],
+                                    kind="stable")
+        table["cohort"] = counts.drop_duplicates("seeker")["cohort"].reset_index(drop=True)
     return table[["seeker", "cohort", *values, "last_outreach"]]
 
 
@@ -1601,9 +1643,12 @@ def per_seeker(log: pd.DataFrame) -> pd.DataFrame:
 
 def _stalled(
     log: pd.DataFrame, as_of: DateLike | None, stalled_days: int,
-    seekers: pd.DataFrame | None = None,
+    seekers: pd.DataFrame | None = None, sort: bool = True,
 ) -> pd.DataFrame:
-    """:func:`stalled_seekers`; *seekers* is ``_per_seeker(log)`` if already computed."""
+    """:func:`stalled_seekers`; *seekers* is ``_per_seeker(log)`` if already computed.
+
+    With ``sort=False`` the rows stay in the order of *seekers*.
+    """
     if seekers is None:
         seekers = _per_seeker(log)
     table = seekers[["seeker", "cohort", "leads", "last_outreach"]].copy()
@@ -1619,8 +1664,13 @@ def _stalled(
         table["as_of"] = pd.Series(_timestamp(as_of), index=table.index).astype("datetime64[ns]")
     table["days_since"] = _days(table["as_of"] - table["last_outreach"])
     table["stalled"] = ~(table["days_since"] < stalled_days)
-    table = table.sort_values(["days_since", "seeker"], ascending=[False, True],
-                              na_position="first", kind="stable").reset_index(drop=True)
+    if sort and table["seeker"].is_monotonic_increasing:  # as _per_seeker gives them
+        days = table["days_since"].to_numpy(dtype=float)
+        order = np.argsort(np.where(np.isnan(days), -np.inf, -days), kind="stable")
+        table = table.take(order).reset_index(drop=True)
+    elif sort:
+        table = table.sort_values(["days_since", "seeker"], ascending=[False, True],
+                                  na_position="first", kind="stable").reset_index(drop=True)
     return table[["seeker", "cohort", "leads", "last_outreach", "days_since", "stalled", "as_of"]]
 
 
@@ -1705,8 +1755,7 @@ def cohort_outcomes(
     log = _canonical(log)
     keys = _graph_keys(log)  # shared by the two referral graphs below
     seekers = _per_seeker(log, keys)
-    stalled = _stalled(log, as_of, stalled_days, seekers)[["seeker", "stalled"]]
-    seekers = seekers.merge(stalled, on="seeker", how="left")
+    seekers["stalled"] = _stalled(log, as_of, stalled_days, seekers, sort=False)["stalled"]
     seekers["active"] = (~seekers["stalled"]).astype(int)
     seekers["with_offer"] = (seekers["offers"] > 0).astype(int)
     seekers["one"] = 1
@@ -1781,9 +1830,19 @@ def followups_due(
         part["action"] = action
         parts.append(part)
     table = pd.concat(parts, ignore_index=True)
-    table = table.sort_values(["days_waiting", "seeker", "contact", "company", "action"],
-                              ascending=[False, True, True, True, True], na_position="last",
-                              kind="stable").reset_index(drop=True)
+    text = ["seeker", "contact", "company"]
+    if all(isinstance(log[k].dtype, pd.StringDtype) for k in text):
+        # the same order from the text columns' codes, hashed once per log
+        rows = np.concatenate([np.flatnonzero(follow), np.flatnonzero(thank)])
+        action = np.repeat([0, 1], [len(parts[0]), len(parts[1])])
+        days = table["days_waiting"].to_numpy(dtype=float)
+        order = np.lexsort((action, *(_text_rank(log[k])[rows] for k in reversed(text)),
+                            np.where(np.isnan(days), np.inf, -days)))
+        table = table.take(order).reset_index(drop=True)
+    else:
+        table = table.sort_values(["days_waiting", *text, "action"],
+                                  ascending=[False, True, True, True, True], na_position="last",
+                                  kind="stable").reset_index(drop=True)
     table["days_waiting"] = table["days_waiting"].astype(float)
     table["action"] = table["action"].astype(STRING)
     return table
