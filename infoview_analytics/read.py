@@ -897,13 +897,13 @@ def _trim(rows: list[list[object]]) -> Rows:
     Done on one object array (C loops) rather than cell by cell: a 100,000-row
     sheet has two million cells.
     """
-    width = max(map(len, rows), default=0)
+    lengths = set(map(len, rows))  # C loops: no Python frame per row
+    width = max(lengths, default=0)
     if not width:
         return Rows(np.empty((0, 0), dtype=object))
-    if any(len(r) != width for r in rows):
+    if len(lengths) > 1:
         rows = [r + [None] * (width - len(r)) for r in rows]
-    grid = np.empty((len(rows), width), dtype=object)
-    grid[:] = rows
+    grid = np.array(rows, dtype=object)  # rectangular lists of scalars: a 2-D array
     grid[grid == ""] = None
     return Rows(_trim_grid(grid))
 
