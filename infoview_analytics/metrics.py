@@ -161,6 +161,12 @@ def _sorted_groups(log: pd.DataFrame, keys: list[str],
     return group, frame.take(first).reset_index(drop=True)
 
 
+def _key_groups(values: pd.Series) -> np.ndarray:
+    """Each value's group number in a sorted groupby by it: its sorted code, missing last."""
+    codes, uniques = pd.factorize(values, sort=True)
+    return np.where(codes < 0, len(uniques), codes)
+
+
 def _sum_by(frame: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.DataFrame:
     """Sum *columns* of *frame* per group; one row (no key columns) when *keys* is empty."""
     if not keys:
@@ -170,6 +176,16 @@ def _sum_by(frame: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.Data
         for c in columns:
             table[c] = pd.Series([], dtype="int64")
         return _tidy_keys(table.reset_index(drop=True), keys)
+    if len(keys) == 1:
+        group = _key_groups(frame[keys[0]])
+        groups = int(group.max()) + 1
+        first = np.full(groups, len(group))
+        np.minimum.at(first, group, np.arange(len(group)))
+        table = frame[keys].take(first).reset_index(drop=True)
+        for c in columns:
+            table[c] = np.bincount(group, weights=frame[c].to_numpy(dtype=float),
+                                   minlength=groups).astype("int64")
+        return _tidy_keys(table, keys)
     table = (
         frame.groupby(keys, observed=True, sort=True, dropna=False)[columns].sum().reset_index()
     )
@@ -464,11 +480,6 @@ class _Graph:
         """Rows that are some node's child, in row order."""
         return np.flatnonzero(self.parent >= 0)
 
-    def n_children(self) -> np.ndarray:
-        """Per node: how many rows name it as their referrer."""
-        kids = self.parent[self.parent >= 0]
-        return np.bincount(kids, minlength=self.n_nodes)
-
 
 def _downstream_offer(log: pd.DataFrame) -> np.ndarray:
     """Per row: the lead, or a lead any number of introductions after it, got an offer."""
@@ -564,8 +575,10 @@ def _nearest_interview_offer(log: pd.DataFrame, keys: _GraphKeys | None = None) 
 def _effective_referrals(log: pd.DataFrame, keys: _GraphKeys | None = None) -> np.ndarray:
     """Per row: max(own ``referrals``, leads of the seeker whose ``referred_by`` names it)."""
     own = log["referrals"].astype("Float64").fillna(0).to_numpy(dtype=float)
-    graph = _Graph(log, np.arange(len(log)), keys)
-    named = graph.n_children()[graph.node].astype(float)
+    # the graph of every lead: its contacts are the log's, its links the referrers
+    _, contact, referrer, contact_name, _, _ = keys or _graph_keys(log)
+    named = np.append(np.bincount(referrer[referrer >= 0], minlength=len(contact_name)), 0)
+    named = named[contact].astype(float)  # contact -1 (none) picks the appended 0
     return np.maximum(own, named).astype(int) if len(log) else np.zeros(0, dtype=int)
 
 
@@ -1354,14 +1367,18 @@ def _km_table(days: np.ndarray, event: np.ndarray) -> pd.DataFrame:
                          "censored": censored, "survival": survival.astype(float)})
 
 
-def _km_groups(frame: pd.DataFrame, keys: list[str]):
+def _group_rows(frame: pd.DataFrame, keys: list[str]) -> list[np.ndarray]:
+    """Row positions of each group of a sorted groupby by *keys* (all rows without keys)."""
     if not keys:
-        yield {}, frame
-        return
-    if frame.empty:
-        return
-    for values, part in frame.groupby(keys, observed=True, sort=True, dropna=False):
-        yield dict(zip(keys, values, strict=True)), part
+        return [np.arange(len(frame))]
+    if len(keys) == 1:
+        group = _key_groups(frame[keys[0]])
+    else:
+        group = frame.groupby(keys, observed=True, sort=True, dropna=False).ngroup().to_numpy()
+    if len(group) and group.max() < 2**15:
+        group = group.astype(np.int16)  # a stable sort of 16-bit numbers is a radix sort
+    order = np.argsort(group, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(group[order])) + 1) if len(order) else []
 
 
 def time_to_response(
@@ -1410,11 +1427,13 @@ def time_to_response(
     keys = _keys(by)
     frame = _km_frame(log, keys, as_of)
     frame = frame[~frame["no_date"]]
+    days, event = frame["days"].to_numpy(dtype=float), frame["event"].to_numpy(dtype=bool)
     parts = []
-    for values, part in _km_groups(frame, keys):
-        table = _km_table(part["days"].to_numpy(dtype=float), part["event"].to_numpy(dtype=bool))
+    for rows in _group_rows(frame, keys):
+        table = _km_table(days[rows], event[rows])
         for k in keys:
-            table.insert(keys.index(k), k, pd.Series([values[k]] * len(table), dtype=object))
+            value = frame[k].iat[rows[0]]
+            table.insert(keys.index(k), k, pd.Series([value] * len(table), dtype=object))
         parts.append(table)
     columns = [*keys, "days", "at_risk", "events", "censored", "survival"]
     if parts:
@@ -1463,15 +1482,14 @@ def median_response_days(
     frame["no_date"] = frame["no_date"].astype(int)
     table = _sum_by(frame, keys, ["n", "responded", "no_date"])
     medians = []
-    groups = dict(
-        (tuple(v.values()), part) for v, part in _km_groups(frame[frame["no_date"] == 0], keys)
-    )
-    for _, row in table.iterrows():
-        part = groups.get(tuple(row[k] for k in keys))
-        if part is None or part.empty:
+    days, event = frame["days"].to_numpy(dtype=float), frame["event"].to_numpy(dtype=bool)
+    dated = frame["no_date"].to_numpy() == 0
+    for rows in _group_rows(frame, keys):  # the groups of table, in its order
+        rows = rows[dated[rows]]
+        if not len(rows):
             medians.append(np.nan)
             continue
-        km = _km_table(part["days"].to_numpy(dtype=float), part["event"].to_numpy(dtype=bool))
+        km = _km_table(days[rows], event[rows])
         reached = km.loc[km["survival"] <= 0.5, "days"]
         medians.append(float(reached.iloc[0]) if len(reached) else np.nan)
     table["median_days"] = pd.Series(medians, index=table.index, dtype=float)
@@ -1656,9 +1674,16 @@ def _stalled(
         cohort = _group_column(log, "cohort")
         dates = [log[c].to_numpy(dtype="datetime64[ns]")
                  for c in ("contacted_on", "responded_on", "info_interview_on")]
-        newest = pd.Series(np.fmax(np.fmax(dates[0], dates[1]), dates[2]), index=cohort.index)
-        newest = newest.groupby(cohort, observed=True, sort=False, dropna=False).max()
-        newest = pd.Series(newest.to_numpy(), index=list(newest.index), dtype="datetime64[ns]")
+        newest = np.fmax(np.fmax(dates[0], dates[1]), dates[2])
+        if isinstance(cohort.dtype, pd.CategoricalDtype):  # NaT is the smallest datetime64
+            by_cohort = np.full(len(cohort.cat.categories), np.iinfo(np.int64).min)
+            np.maximum.at(by_cohort, cohort.cat.codes.to_numpy(), newest.view(np.int64))
+            newest = pd.Series(by_cohort.view("datetime64[ns]"), index=list(cohort.cat.categories))
+        else:
+            newest = pd.Series(newest, index=cohort.index)
+            newest = newest.groupby(cohort, observed=True, sort=False, dropna=False).max()
+            newest = pd.Series(newest.to_numpy(), index=list(newest.index),
+                               dtype="datetime64[ns]")
         table["as_of"] = _lookup(table["cohort"], newest, "datetime64[ns]")
     else:
         table["as_of"] = pd.Series(_timestamp(as_of), index=table.index).astype("datetime64[ns]")
@@ -1822,27 +1847,23 @@ def followups_due(
     since_interview = (_days(day - interview_day) if pd.notna(day)
                        else np.full(len(log), np.nan))
     thank = c & _flag(log, "info_interview") & ~_flag(log, "thank_you")
-    parts = []
-    for mask, days, action in ((follow, waited, "follow up"),
-                               (thank, since_interview, "send thank-you note")):
-        part = log.loc[mask, ["seeker", "contact", "company", "contacted_on"]].copy()
-        part["days_waiting"] = days[mask]
-        part["action"] = action
-        parts.append(part)
-    table = pd.concat(parts, ignore_index=True)
+    rows = np.concatenate([np.flatnonzero(follow), np.flatnonzero(thank)])
+    days = np.concatenate([waited[follow], since_interview[thank]]).astype(float)
+    action = np.repeat([0, 1], [follow.sum(), thank.sum()])
     text = ["seeker", "contact", "company"]
-    if all(isinstance(log[k].dtype, pd.StringDtype) for k in text):
-        # the same order from the text columns' codes, hashed once per log
-        rows = np.concatenate([np.flatnonzero(follow), np.flatnonzero(thank)])
-        action = np.repeat([0, 1], [len(parts[0]), len(parts[1])])
-        days = table["days_waiting"].to_numpy(dtype=float)
-        order = np.lexsort((action, *(_text_rank(log[k])[rows] for k in reversed(text)),
-                            np.where(np.isnan(days), np.inf, -days)))
-        table = table.take(order).reset_index(drop=True)
-    else:
+    by_rank = all(isinstance(log[k].dtype, pd.StringDtype) for k in text)
+    if by_rank:
+        # longest waiting first, then by text: the text columns' codes are hashed once per log
+        keys = [*(_text_rank(log[k])[rows] for k in text), action]
+        if len(rows) and np.prod([float(k.max()) + 1 for k in keys]) < 2.0**62:  # one number
+            keys = [np.ravel_multi_index(keys, [int(k.max()) + 1 for k in keys])]
+        order = np.lexsort((*keys[::-1], np.where(np.isnan(days), np.inf, -days)))
+        rows, days, action = rows[order], days[order], action[order]
+    table = log[[*text, "contacted_on"]].take(rows).reset_index(drop=True)
+    table["days_waiting"] = days
+    table["action"] = pd.array(["follow up", "send thank-you note"], dtype=STRING).take(action)
+    if not by_rank:
         table = table.sort_values(["days_waiting", *text, "action"],
                                   ascending=[False, True, True, True, True], na_position="last",
                                   kind="stable").reset_index(drop=True)
-    table["days_waiting"] = table["days_waiting"].astype(float)
-    table["action"] = table["action"].astype(STRING)
     return table
