@@ -317,18 +317,20 @@ def _text_factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return _remembered("codes", (values,), compute)
 
 
-def _text_rank(values: pd.Series) -> np.ndarray:
-    """Per value: its place among the distinct texts sorted, missing last (read-only)."""
+def _text_order(values: pd.Series) -> np.ndarray:
+    """Per code of :func:`_text_factorize`: the text's place among them sorted (read-only).
+
+    The last entry, code -1 (a missing value), comes after them all.
+    """
     def compute() -> np.ndarray:
-        codes, uniques = _text_factorize(values)
+        _, uniques = _text_factorize(values)
         rank = np.empty(len(uniques) + 1, dtype=np.int64)
         rank[np.argsort(uniques)] = np.arange(len(uniques))
-        rank[-1] = len(uniques)  # code -1, a missing value
-        ranks = rank[codes]
-        _read_only(ranks)
-        return ranks
+        rank[-1] = len(uniques)
+        _read_only(rank)
+        return rank
 
-    return _remembered("rank", (values,), compute)
+    return _remembered("order", (values,), compute)
 
 
 def _name_key_codes(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -385,9 +387,12 @@ def _seeker_codes(log: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
                 uniques = np.append(uniques, np.array([missing], dtype=object))
                 at = [len(uniques) - 1]
             codes = np.where(codes < 0, at[0], codes)
-        order = np.argsort(uniques)
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
+            rank = np.empty(len(uniques), dtype=np.int64)
+            rank[np.argsort(uniques)] = np.arange(len(uniques))
+        else:  # the texts' order, shared with other sorts by seeker
+            rank = _text_order(log["seeker"])[:-1]
+        order = np.empty_like(rank)
+        order[rank] = np.arange(len(rank))
         codes = rank[codes]
         _read_only(codes)
         return codes, pd.Series(uniques[order], dtype=STRING)
@@ -626,11 +631,15 @@ def funnel(log: pd.DataFrame, *, by: By = None, alpha: float = 0.05) -> pd.DataF
     log = _canonical(log)
     keys = _keys(by)
     c = _contacted(log)
-    frame = _group_frame(log, keys)[c].reset_index(drop=True)
     codes = log["stage"].cat.codes.to_numpy()[c]
-    for i, stage in enumerate(STAGES):
-        frame[stage] = (codes >= i).astype(int)
-    wide = _sum_by(frame, keys, list(STAGES))
+    if keys:
+        frame = _group_frame(log, keys)[c].reset_index(drop=True)
+        for i, stage in enumerate(STAGES):
+            frame[stage] = (codes >= i).astype(int)
+        wide = _sum_by(frame, keys, list(STAGES))
+    else:  # leads whose furthest stage is each one or later, counted without a column each
+        reached = np.cumsum(np.bincount(codes, minlength=len(STAGES))[::-1])[::-1]
+        wide = pd.DataFrame({stage: [int(reached[i])] for i, stage in enumerate(STAGES)})
     parts = []
     for i, stage in enumerate(STAGES):
         part = wide[keys].copy()
@@ -766,7 +775,8 @@ def _replies_recorded(log: pd.DataFrame) -> np.ndarray:
     # one group per (file, sheet), a missing name the same as an empty one
     file, sheet = _text_codes(log["source_file"]), _text_codes(log["source_sheet"])
     group = file * (int(sheet.max()) + 1) + sheet
-    group = pd.factorize(group)[0]
+    if group.max() >= 4 * len(group):  # too many pairs to count by number: number those seen
+        group = pd.factorize(group)[0]
     return (np.bincount(group, weights=says) > 0)[group]
 
 
@@ -1089,13 +1099,16 @@ def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
              "to_contact": STRING}
     rows = np.flatnonzero(_contacted(log))
     graph = _Graph(log, rows)
-    n_nodes = graph.n_nodes
     kids_rows = graph.child_rows()
-    # Only nodes that refer or are referred take part; the rest is never looked at.
-    linked = np.zeros(n_nodes, dtype=bool)
+    # Only nodes that refer or are referred take part; the rest is never looked at. They are
+    # numbered afresh, in the graph's order, so that no array spans every lead's node.
+    linked = np.zeros(graph.n_nodes, dtype=bool)
     linked[graph.node[kids_rows]] = True
     linked[graph.parent[kids_rows]] = True
     used = rows[linked[graph.node[rows]]]
+    graph_node = np.flatnonzero(linked)  # of each node
+    n_nodes = len(graph_node)
+    node = np.searchsorted(graph_node, graph.node[used])  # of each used row
     seeker_codes, seekers = _seeker_codes(log)
     if isinstance(seekers.dtype, pd.StringDtype):  # text already, sorted: codes are ranks
         seeker_names = seekers.to_numpy(dtype=object)
@@ -1103,38 +1116,39 @@ def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     else:
         seeker_names = seekers.astype(str).to_numpy(dtype=object)
         seeker_order = pd.factorize(seeker_names, sort=True)[0]
-    seeker_text = np.empty(len(log), dtype=object)
-    seeker_text[used] = seeker_names[seeker_codes[used]]
-    contact = log["contact"].astype(STRING)
-    day = log["contacted_on"].to_numpy(dtype="datetime64[ns]").astype("int64")
+    contacted_on = log["contacted_on"].to_numpy(dtype="datetime64[ns]").view("int64")
     never = np.iinfo("int64").max
-    day = np.where(log["contacted_on"].isna().to_numpy(), never, day)
+
+    def day(i: np.ndarray) -> np.ndarray:
+        """``contacted_on`` of rows *i* as a number, missing last."""
+        d = contacted_on[i]
+        return np.where(d == np.iinfo("int64").min, never, d)  # NaT is the smallest int64
 
     # Each node's earliest lead (then by spelling), for its date and display name.
-    spelled = contact.iloc[used]
+    spelled = log["contact"].iloc[used].astype(STRING)
     spelled = spelled.astype(object).where(spelled.notna(), "<NA>").to_numpy(dtype=object)
     spelling = pd.factorize(spelled, sort=True)[0]
-    order = np.lexsort((used, spelling, day[used], graph.node[used]))
-    ordered = used[order]
-    first = np.ones(len(ordered), dtype=bool)
-    first[1:] = graph.node[ordered][1:] != graph.node[ordered][:-1]
+    order = np.lexsort((used, spelling, day(used), node))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = node[order][1:] != node[order][:-1]
     first_row = np.zeros(n_nodes, dtype=np.int64)
-    first_row[graph.node[ordered[first]]] = ordered[first]
+    first_row[node[order][first]] = used[order][first]
 
     def node_text(x: int) -> str:
         """The node as the dictionary keys it was once spelled as (a tie-breaker)."""
-        s = seeker_text[first_row[x]]
-        if x < graph.n_contacts:
-            return str((s, "c", graph.names[graph.node_name[x]]))
+        s = seeker_names[seeker_codes[first_row[x]]]
+        if graph_node[x] < graph.n_contacts:
+            return str((s, "c", graph.names[graph.node_name[graph_node[x]]]))
         return str((s, "r", np.int64(first_row[x])))
 
     # One parent per node: the referrer named by its leads (alphabetically first if several).
     parent = np.full(n_nodes + 1, n_nodes, dtype=np.int64)  # n_nodes: none (a fixed point)
-    named = np.unique(graph.parent[kids_rows])
+    child = np.searchsorted(graph_node, graph.node[kids_rows])
+    by = np.searchsorted(graph_node, graph.parent[kids_rows])
+    named = np.unique(by)
     name_rank = np.zeros(n_nodes, dtype=np.int64)
     name_rank[named] = pd.factorize(
-        np.asarray(graph.names[graph.node_name[named]], dtype=object), sort=True)[0]
-    child, by = graph.node[kids_rows], graph.parent[kids_rows]
+        np.asarray(graph.names[graph.node_name[graph_node[named]]], dtype=object), sort=True)[0]
     order = np.lexsort((name_rank[by], child))
     first = np.ones(len(order), dtype=bool)
     first[1:] = child[order][1:] != child[order][:-1]
@@ -1159,7 +1173,7 @@ def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             cycle.append(x)
             x = int(parent[x])
         done.update(cycle)
-        root = min(cycle, key=lambda x: (day[first_row[x]], node_text(x)))
+        root = min(cycle, key=lambda x: (int(day(first_row[x])), node_text(x)))
         parent[root] = n_nodes
     parent = parent[:n_nodes]
     has_parent = np.flatnonzero(parent < n_nodes)
@@ -1167,7 +1181,7 @@ def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     def label(x: np.ndarray) -> np.ndarray:
         i = first_row[x]
-        out = contact.iloc[i].to_numpy(dtype=object, na_value=None)
+        out = log["contact"].iloc[i].astype(STRING).to_numpy(dtype=object, na_value=None)
         unnamed = np.flatnonzero(pd.isna(out))
         company = log["company"].iloc[i[unnamed]].astype(STRING)
         out[unnamed] = [f"(lead at {b})" if b is not None else "(unnamed lead)"
@@ -1189,12 +1203,12 @@ def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     # Chains in order of seeker, the root's first contact, its name.
     seeker_rank = np.zeros(n_nodes, dtype=np.int64)
     seeker_rank[roots] = seeker_order[seeker_codes[first_row[roots]]]
-    root_day = day[first_row[roots]]
+    root_day = day(first_row[roots])
     order = np.lexsort((fold_rank[roots], root_day, seeker_rank[roots]))
     r = roots[order]
     same = np.zeros(len(r), dtype=bool)
-    same[1:] = ((seeker_rank[r][1:] == seeker_rank[r][:-1]) & (day[first_row[r]][1:]
-                == day[first_row[r]][:-1]) & (fold_rank[r][1:] == fold_rank[r][:-1]))
+    same[1:] = ((seeker_rank[r][1:] == seeker_rank[r][:-1]) & (day(first_row[r])[1:]
+                == day(first_row[r])[:-1]) & (fold_rank[r][1:] == fold_rank[r][:-1]))
     roots = _runs_by_text(r, same, node_text)
 
     # Children of each node in drawing order (by name), walked one depth level at a time.
@@ -1234,15 +1248,15 @@ def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     else:
         from_ = to = chain_ids = np.zeros(0, dtype=np.int64)
     edges = pd.DataFrame({
-        "seeker": pd.array(seeker_text[first_row[roots[chain_ids - 1]]] if len(to) else [],
+        "seeker": pd.array(seeker_names[seeker_codes[first_row[roots[chain_ids - 1]]]],
                            dtype=STRING),
         "chain_id": chain_ids, "from_contact": pd.array(labels[from_], dtype=STRING),
         "to_contact": pd.array(labels[to], dtype=STRING), "depth": depth_of[to]},
         columns=edge_cols)
 
-    member_chain = chain_of[graph.node[rows]]
+    member_chain = chain_of[node]
     member = member_chain >= 0
-    member_rows, member_chain = rows[member], member_chain[member] - 1
+    member_rows, member_chain = used[member], member_chain[member] - 1
     k = len(roots)
 
     def per_chain(values: np.ndarray | None) -> np.ndarray:
@@ -1252,7 +1266,7 @@ def _chains(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     deepest = np.zeros(k, dtype=np.int64)
     np.maximum.at(deepest, chain_of[tree_nodes] - 1, depth_of[tree_nodes])
     chains = pd.DataFrame({
-        "seeker": pd.array(seeker_text[first_row[roots]], dtype=STRING),
+        "seeker": pd.array(seeker_names[seeker_codes[first_row[roots]]], dtype=STRING),
         "chain_id": np.arange(1, k + 1), "root": pd.array(labels[roots], dtype=STRING),
         "leads": per_chain(None), "depth": deepest,
         "responded": per_chain(_flag(log, "responded")),
@@ -1854,7 +1868,7 @@ def followups_due(
     by_rank = all(isinstance(log[k].dtype, pd.StringDtype) for k in text)
     if by_rank:
         # longest waiting first, then by text: the text columns' codes are hashed once per log
-        keys = [*(_text_rank(log[k])[rows] for k in text), action]
+        keys = [*(_text_order(log[k])[_text_factorize(log[k])[0][rows]] for k in text), action]
         if len(rows) and np.prod([float(k.max()) + 1 for k in keys]) < 2.0**62:  # one number
             keys = [np.ravel_multi_index(keys, [int(k.max()) + 1 for k in keys])]
         order = np.lexsort((*keys[::-1], np.where(np.isnan(days), np.inf, -days)))
