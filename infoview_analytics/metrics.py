@@ -772,12 +772,21 @@ def _replies_recorded(log: pd.DataFrame) -> np.ndarray:
     says = log["responded"].notna().to_numpy() | log["responded_on"].notna().to_numpy() | past
     if not len(log):
         return np.zeros(0, dtype=bool)
-    # one group per (file, sheet), a missing name the same as an empty one
-    file, sheet = _text_codes(log["source_file"]), _text_codes(log["source_sheet"])
-    group = file * (int(sheet.max()) + 1) + sheet
-    if group.max() >= 4 * len(group):  # too many pairs to count by number: number those seen
-        group = pd.factorize(group)[0]
+    group = _source_groups(log)
     return (np.bincount(group, weights=says) > 0)[group]
+
+
+def _source_groups(log: pd.DataFrame) -> np.ndarray:
+    """Per row: a number for its (file, sheet), a missing name the same as an empty one."""
+    def compute() -> np.ndarray:
+        file, sheet = _text_codes(log["source_file"]), _text_codes(log["source_sheet"])
+        group = file * (int(sheet.max()) + 1) + sheet
+        if group.max() >= 4 * len(group):  # too many pairs to count by number: number those seen
+            group = pd.factorize(group)[0]
+        _read_only(group)
+        return group
+
+    return _remembered("sources", (log["source_file"], log["source_sheet"]), compute)
 
 
 def response_counts(log: pd.DataFrame, by: str = "channel") -> pd.DataFrame:
