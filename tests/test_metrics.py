@@ -768,3 +768,73 @@ def test_calibration_on_a_simulated_cohort(big_cohort):
     assert f.groupby("stage", observed=True)["n"].sum().iloc[0] == m.funnel(big_cohort).loc[0, "n"]
     stalled = m.stalled_seekers(big_cohort)
     assert 0.05 < stalled["stalled"].mean() < 0.3  # about one in eight stall by design
+
+
+# --- the per-log memo of hashed text columns ---------------------------------------------------
+METRIC_FUNCTIONS = [n for n in m.__all__ if callable(getattr(m, n)) and n not in (
+    "format_one_in", "SmallSampleWarning")]
+
+
+def _all_metrics(log: pd.DataFrame) -> dict[str, object]:
+    return {name: getattr(m, name)(log) for name in METRIC_FUNCTIONS}
+
+
+def _assert_same(got: dict, want: dict) -> None:
+    for name, value in want.items():
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(got[name], value, obj=name)
+        else:
+            assert got[name] == value, name
+
+
+def _edit_loc(log, rows):
+    log.loc[rows, "seeker"] = "Renamed Seeker"
+    log.loc[rows, "contact"] = "Someone Else"
+
+
+def _edit_iloc(log, rows):
+    col = log.columns.get_loc("referred_by")
+    log.iloc[rows, col] = "Someone Else"
+
+
+def _edit_at(log, rows):
+    for r in rows:
+        log.at[r, "company"] = "Other Co"
+        log.at[r, "seeker"] = "Renamed Seeker"
+
+
+def _edit_whole_column(log, rows):
+    seekers = log["seeker"].copy()
+    seekers.iloc[rows] = "Renamed Seeker"
+    log["seeker"] = seekers
+
+
+@pytest.mark.parametrize("edit", [_edit_loc, _edit_iloc, _edit_at, _edit_whole_column])
+@pytest.mark.parametrize("name", METRIC_FUNCTIONS)
+def test_a_metric_follows_a_log_changed_in_place(cohort_log, edit, name):
+    metric = getattr(m, name)
+    log = cohort_log.copy(deep=True)
+    metric(log)  # what it hashed of the log's text columns is now remembered
+    edit(log, list(range(0, len(log), 7)))
+    after = metric(log)
+    m._MEMO.clear()  # the reference: computed afresh
+    _assert_same({name: after}, {name: metric(log)})
+
+
+def test_the_edits_change_the_metrics(cohort_log):
+    before = _all_metrics(cohort_log)
+    for edit in (_edit_loc, _edit_iloc, _edit_at, _edit_whole_column):
+        log = cohort_log.copy(deep=True)
+        edit(log, list(range(0, len(log), 7)))
+        after = _all_metrics(log)
+        assert any(isinstance(v, pd.DataFrame) and not v.equals(after[n])
+                   for n, v in before.items()), edit.__name__
+
+
+def test_metrics_of_two_logs_in_turn_do_not_mix(cohort_log):
+    other = cohort_log.copy(deep=True)
+    other["seeker"] = other["seeker"].str.upper()
+    first, second = _all_metrics(cohort_log), _all_metrics(other)
+    _assert_same(_all_metrics(cohort_log), first)
+    _assert_same(_all_metrics(other), second)
+    assert set(first["per_seeker"]["seeker"]).isdisjoint(second["per_seeker"]["seeker"])
