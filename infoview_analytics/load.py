@@ -294,7 +294,8 @@ def _load_files(jobs: list[tuple[Path, Path | None, str]], options: dict) -> Ite
     return _load_forked(jobs, options, workers)
 
 
-def _load_forked(jobs, options, workers):
+def _load_forked(jobs: list[tuple[Path, Path | None, str]], options: dict, workers: int
+                 ) -> Iterator[tuple[FileReport, list[pd.DataFrame], InfoviewError | None]]:
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         # chunks keep the hand-over cost low; several per worker even out file sizes
