@@ -286,10 +286,12 @@ def _load_files(jobs: list[tuple[Path, Path | None, str]], options: dict) -> Ite
 
     Reading is mostly Python (pandas, per-distinct-value mapping), so threads would
     wait on each other; forked processes start in milliseconds with everything
-    imported. Only on Linux, where fork is the default and safe for this code.
+    imported. Only on Linux, where fork is the default and safe for this code, and not
+    inside a daemon process (a pool's worker), which may not start processes.
     """
     workers = min(len(jobs) // (PARALLEL_MIN_FILES // 2), _cpu_count(), 8)
-    if len(jobs) < PARALLEL_MIN_FILES or workers < 2 or not sys.platform.startswith("linux"):
+    if (len(jobs) < PARALLEL_MIN_FILES or workers < 2 or not sys.platform.startswith("linux")
+            or multiprocessing.current_process().daemon):
         return (_load_one(job, options) for job in jobs)
     return _load_forked(jobs, options, workers)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import warnings
 import zipfile
@@ -431,3 +432,18 @@ def test_a_big_folder_is_read_by_several_processes_with_the_same_result(tmp_path
     assert [f.file for f in report.files][:2] == ["empty.csv", "student 00.csv"]
     assert report.errors[0].file == "empty.csv" and "empty" in report.errors[0].error
     assert len(log) == 2 * n and report.rows_rejected == n  # a blank row in each
+
+
+def test_a_big_folder_inside_a_pool_worker_is_read_in_that_process(tmp_path, monkeypatch):
+    import infoview_analytics.load as load_module
+
+    monkeypatch.setattr(load_module, "_cpu_count", lambda: 2)  # the forked worker inherits it
+    for i in range(load_module.PARALLEL_MIN_FILES):
+        write_csv(tmp_path / f"student {i:02}.csv", f"Company,Contact\nAcme {i},Ann\n")
+    with multiprocessing.get_context("fork").Pool(1) as pool:  # its workers are daemons
+        rows = pool.apply(_rows_loaded, (str(tmp_path),))
+    assert rows == load_module.PARALLEL_MIN_FILES
+
+
+def _rows_loaded(folder: str) -> int:
+    return load(folder)[1].rows_loaded
