@@ -25,7 +25,7 @@ import pandas as pd
 
 from infoview_analytics.sample import _human_table, generate_cohort, write_messy
 
-DATA_VERSION = "v1"
+DATA_VERSION = "v2"  # v1 wrote a date with a missing one in its column as 9.0/8.0/2024.0
 BLOCK_STUDENTS = 700  # ~20,500 leads per generated block
 SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1M": 1_000_000}
 
@@ -77,8 +77,9 @@ def csv_file(n: int) -> Path:
         for c in table.columns:
             if table[c].map(lambda v: isinstance(v, pd.Timestamp)).any():
                 d = pd.to_datetime(table[c])
-                text = (d.dt.month.astype("string") + "/" + d.dt.day.astype("string") + "/"
-                        + d.dt.year.astype("string"))
+                parts = [getattr(d.dt, unit).astype("Int64").astype("string")  # no "9.0"
+                         for unit in ("month", "day", "year")]
+                text = parts[0] + "/" + parts[1] + "/" + parts[2]
                 table[c] = text.astype(object).where(d.notna(), None)
         tmp = path.with_suffix(".tmp")
         table.to_csv(tmp, index=False)
