@@ -7,7 +7,7 @@ Timings on a shared machine are noisy, so every target is a *ratio* against a
 baseline measured in the same run:
 
 * (a) the fastest raw reader: ``fastexcel`` (calamine to Arrow) for .xlsx,
-  ``pandas.read_csv`` for .csv; without ``fastexcel`` (the ``bench`` extra), the
+  ``pandas.read_csv`` for .csv; without ``fastexcel`` (a dependency; if it is missing), the
   ``python-calamine`` the loader itself uses (calamine to Python lists, a slower
   baseline), and the output says which;
 * (b) the naive path: ``pandas.read_excel`` with its default engine (openpyxl);
@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"imports alone: {idle.rss:.0f} MB peak memory", flush=True)
     baseline = idle.info.get("baseline", "?")
     print(f"raw .xlsx baseline (a): {baseline}"
-          + ("" if baseline == "fastexcel" else " (fastexcel, the bench extra, is not "
+          + ("" if baseline == "fastexcel" else " (fastexcel, a dependency, is not "
              "installed; python-calamine to Python lists is slower, so ratios against it "
              "look better than against fastexcel)"), flush=True)
     lines: list[str] = []  # markdown rows

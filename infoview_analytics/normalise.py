@@ -20,6 +20,7 @@ import pandas as pd
 from .dates import DateColumn, NoYear, parse_date_column, resolve_missing_years
 from .mapping import FIELD_TARGETS, SheetPlan
 from .read import RawSheet
+from .rows import with_none
 from .schema import CHANNELS, STAGES, STRING
 from .vocab import (
     StatusMeaning,
@@ -104,13 +105,15 @@ def map_unique(values: pd.Series | np.ndarray, func: Callable[[object], object])
     return mapped[codes]
 
 
-def _code_column(column: np.ndarray) -> tuple[pd.Series, np.ndarray, pd.Series, np.ndarray]:
+def _code_column(codes: np.ndarray, uniques: np.ndarray, column: np.ndarray | None
+                 ) -> tuple[pd.Series, np.ndarray, pd.Series, np.ndarray]:
     """One raw column: its cleaned text (``cell_text``) and its raw cells with blanks as None.
 
-    Both Series are registered with their codes, so mapping them again costs only
-    the distinct values. Returns ``(text, text_codes, raw, raw_codes)``.
+    *codes* and *uniques* are the column factorised (``Rows.coded_column``); *column*
+    is its cells where the sheet holds them as objects. Both Series are registered
+    with their codes, so mapping them again costs only the distinct values.
+    Returns ``(text, text_codes, raw, raw_codes)``.
     """
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
     text = np.empty(len(uniques) + 1, dtype=object)
     text[:-1] = [cell_text(u) for u in uniques]
     text[-1] = None
@@ -124,8 +127,11 @@ def _code_column(column: np.ndarray) -> tuple[pd.Series, np.ndarray, pd.Series, 
     _register(text_series, text_codes, np.asarray(tuniques, dtype=object))
     used = tcodes[:-1] >= 0  # raw values whose text is not blank
     raw_codes = np.where(text_codes >= 0, codes, -1)
-    raw_values = column.copy()
-    raw_values[raw_codes < 0] = None
+    if column is not None:  # each cell as written: 1.0 stays 1.0 beside a True
+        raw_values = column.copy()
+        raw_values[raw_codes < 0] = None
+    else:
+        raw_values = with_none(uniques)[raw_codes]
     raw_series = pd.Series(raw_values, dtype=object, copy=False)
     _register(raw_series, raw_codes, np.asarray(uniques, dtype=object), used)
     return text_series, text_codes, raw_series, raw_codes
@@ -245,15 +251,15 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
                      default_seeker: str, cohort: str | None) -> SheetResult:
     h = plan.header_row
     width = len(plan.columns)
-    grid = raw.rows[h + 1:].array  # one plan per column of the sheet
+    data = raw.rows[h + 1:]  # one plan per column of the sheet
+    n = len(data)
     # Each column is factorised once; its text and raw Series carry those codes.
     text_cols: dict[int, pd.Series] = {}
     raw_cols: dict[int, pd.Series] = {}
-    filled = np.zeros(grid.shape, dtype=bool)
+    filled = np.zeros((n, width), dtype=bool)
     for i in range(width):
-        text_cols[i], text_codes, raw_cols[i], _ = _code_column(grid[:, i])
+        text_cols[i], text_codes, raw_cols[i], _ = _code_column(*data.coded_column(i))
         filled[:, i] = text_codes >= 0
-    n = len(grid)
     rownums = np.arange(n) + raw.first_row + h + 1
     out = _Collector(raw, rownums)
     keep = _classify_rows(text_cols, filled, raw.rows[h], plan, out)

@@ -20,7 +20,7 @@ import struct
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -29,7 +29,9 @@ import numpy as np
 import pandas as pd
 import python_calamine as calamine
 
+from . import columnar
 from .errors import InfoviewError, ResourceLimitError, UnreadableFileError
+from .rows import Rows
 
 __all__ = [
     "RawSheet", "Rows", "read_file", "iter_input_files", "decode_bytes", "WORKBOOK_SUFFIXES",
@@ -56,52 +58,6 @@ MAX_RATIO = 200  #: inflated / compressed size of a part ...
 RATIO_FLOOR = 10 * 2**20  #: ... checked for parts inflating past this
 MAX_CELLS = 5_000_000  #: rows x columns of one sheet's used area
 MAX_TEXT_BYTES = 200 * 2**20  #: a .csv/.tsv/.txt file or a web page
-
-
-class Rows(Sequence):
-    """A sheet's rows, all of one width, held as one 2-D object array.
-
-    Indexing gives a row as a list and slicing gives :class:`Rows`, so code
-    reading a few rows sees lists; :attr:`array` lets normalisation take whole
-    columns without a Python list per row (a 100,000-row sheet has two million
-    cells).
-    """
-
-    __slots__ = ("array",)
-
-    def __init__(self, array: np.ndarray):
-        self.array = array
-
-    @property
-    def width(self) -> int:
-        return self.array.shape[1]
-
-    def column(self, i: int) -> np.ndarray:
-        return self.array[:, i]
-
-    def __len__(self) -> int:
-        return self.array.shape[0]
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return Rows(self.array[index])
-        return self.array[index].tolist()
-
-    def __iter__(self) -> Iterator[list[object]]:
-        return (row.tolist() for row in self.array)
-
-    def tolist(self) -> list[list[object]]:
-        return self.array.tolist()
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Rows):
-            other = other.tolist()
-        return self.tolist() == other if isinstance(other, list) else NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, like the lists it stands for
-
-    def __repr__(self) -> str:
-        return f"Rows({self.tolist()!r})"
 
 
 @dataclass
@@ -316,6 +272,9 @@ class _PartScan:
     rows: tuple[int, int] | None = None  # smallest and largest row holding a value (1-based)
     cols: tuple[int, int] | None = None  # smallest and largest column (1-based)
     errors: list[tuple[int, int, str]] = field(default_factory=list)  # (row, col, "#REF!")
+    #: a worksheet's XML up to its first row past ``columnar.HEAD_ROWS``, when its row
+    #: tags all carry their numbers, in order (else None: read cell by cell)
+    head: bytes | None = None
 
 
 @dataclass
@@ -462,7 +421,10 @@ def _scan_part(path: Path, fh, info: zipfile.ZipInfo, *, is_sheet: bool,
     scan = _PartScan()
     fast = _FastBound()
     carry = b""
+    head: bytes | None = b"" if is_sheet and ods_tables is None else None
     for chunk in _inflate(path, fh, info):
+        if head is not None and scan.head is None:
+            head, scan.head = _find_head(head + chunk)
         scan.size += len(chunk)
         if scan.size > MAX_PART_BYTES or scan.size > budget:
             limit = min(MAX_PART_BYTES, budget)
@@ -493,11 +455,24 @@ def _scan_part(path: Path, fh, info: zipfile.ZipInfo, *, is_sheet: bool,
             ods_tables.close()
         return scan
     fast.update(carry, scan)
+    if not fast.rows_in_order:
+        scan.head = None
     scan.rows, scan.cols = fast.bound()
     rows, cols = _extent(scan)
     if fast.exact_needed or rows * cols > MAX_CELLS:
         scan.rows, scan.cols = _exact_area(path, fh, info)
     return scan
+
+
+def _find_head(xml: bytes) -> tuple[bytes | None, bytes | None]:
+    """``(xml still being searched, head found)`` for the columnar reader's head."""
+    cut = columnar.head_cut(xml)
+    if cut is not None:
+        return None, xml[:cut]
+    return (xml, None) if len(xml) <= _HEAD_SEARCH else (None, None)
+
+
+_HEAD_SEARCH = 8 * _CHUNK  #: a head longer than this is not worth the search
 
 
 def _split_at_cell(data: bytes) -> tuple[bytes, bytes]:
@@ -507,9 +482,7 @@ def _split_at_cell(data: bytes) -> tuple[bytes, bytes]:
     return data[:cut], data[cut:]
 
 
-_ROW_FIRST = re.compile(rb'<row r="([0-9]{1,7})"')
-_COL_FIRST = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
-_CELL_WITHOUT_REF = re.compile(rb'<c(?:>| (?!r="))')
+_ROW_TAG = re.compile(rb'<row(?: r="([0-9]{1,7})"|[ >])')  # the group is empty: no number
 
 
 class _FastBound:
@@ -519,20 +492,19 @@ class _FastBound:
         self.max_row = 0
         self.cols: set[bytes] = set()
         self.exact_needed = False
-        self._new_col = _COL_FIRST
+        self.rows_in_order = True  # every row tag numbered, each above the one before
 
     def update(self, body: bytes, scan: _PartScan) -> None:
         if not body:
             return
-        tags = _ROW_FIRST.findall(body)
+        tags = _ROW_TAG.findall(body)
         if tags:
-            self.max_row = max(self.max_row, max(map(int, tags)))
-        if _CELL_WITHOUT_REF.search(body):
-            self.exact_needed = True  # cells without a leading reference
-        elif b"<c " in body:
-            self._columns(body)
-            if _below_row(self.max_row).search(body):
-                self.exact_needed = True  # a cell below every row tag seen so far
+            numbers = list(map(int, filter(None, tags)))
+            if self.rows_in_order and (len(numbers) != len(tags) or numbers[0] <= self.max_row
+                                       or sorted(set(numbers)) != numbers):
+                self.rows_in_order = False
+            self.max_row = max(self.max_row, *numbers) if numbers else self.max_row
+        self._cells(body)
         if b't="e"' in body:
             for m in _ERROR_CELL.finditer(body):
                 ref, value = _REF.search(m.group(1)), _VALUE.search(m.group(2))
@@ -540,16 +512,20 @@ class _FastBound:
                     scan.errors.append((int(ref.group(2)), _col_number(ref.group(1)),
                                         value.group(1).decode("utf-8", "replace")))
 
-    def _columns(self, body: bytes) -> None:
-        """Add the column letters of *body*'s cells; one C-speed search per new column."""
+    def _cells(self, body: bytes) -> None:
+        """Note new column letters, and whether the exact area is needed: a cell without
+        a leading reference, or below every row tag so far. One C-speed search per new
+        column (every cell is visited once per body)."""
         pos = 0
-        while True:
-            m = self._new_col.search(body, pos)
+        while not self.exact_needed:
+            known = b"|".join(sorted(self.cols, key=len, reverse=True))
+            m = _cell_check(known, self.max_row).search(body, pos)
             if m is None:
                 return
-            self.cols.add(m.group(1))
-            known = b"|".join(sorted(self.cols, key=len, reverse=True))
-            self._new_col = re.compile(rb'<c r="(?!(?:%s)[0-9])([A-Z]{1,3})[0-9]' % known)
+            if m.group("col") is None:
+                self.exact_needed = True
+                return
+            self.cols.add(m.group("col"))
             pos = m.start()
 
     def bound(self) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
@@ -561,17 +537,22 @@ class _FastBound:
 
 
 @functools.lru_cache(maxsize=64)
-def _below_row(max_row: int) -> re.Pattern[bytes]:
-    """A cell reference whose row is over *max_row* (or written with a leading zero)."""
+def _cell_check(known: bytes, max_row: int) -> re.Pattern[bytes]:
+    """A cell without a leading reference, in a column not in *known* (group ``col``),
+    or with a row over *max_row* (or written with a leading zero)."""
     digits = str(max_row)
-    over = [rb"0", rb"[1-9][0-9]{%d,}" % len(digits)]  # a leading zero, or more digits
+    over = []
     for k, d in enumerate(digits):
         if d != "9":  # same length: equal up to k, larger at k
             over.append(digits[:k].encode()
                         + b'[%d-9][0-9]{%d}"' % (int(d) + 1, len(digits) - k - 1))
-    # most cells have fewer digits and fail at the lookahead, before the alternatives
-    return re.compile(rb'<c r="[A-Z]{1,3}(?:0|[0-9]{%d}|(?=[0-9]{%d}")(?:%s))'
-                      % (len(digits) + 1, len(digits), b"|".join(over[2:]) or b"(?!)"))
+    # a leading zero, more digits, or as many and larger; most cells have fewer digits
+    # and fail at the lookahead, before the alternatives
+    below = rb'(?:0|[0-9]{%d}|(?=[0-9]{%d}")(?:%s))' % (
+        len(digits) + 1, len(digits), b"|".join(over) or b"(?!)")
+    new_col = rb"(?!(?:%s)[0-9])" % known if known else b""
+    return re.compile(rb'<c(?:>| (?!r=")| r="(?:%s(?P<col>[A-Z]{1,3})[0-9]|[A-Z]{1,3}%s))'
+                      % (new_col, below))
 
 
 def _exact_area(path: Path, fh, info: zipfile.ZipInfo):
@@ -844,6 +825,10 @@ def _read_workbook(path: Path, only_sheet: str | None,
                        key=lambda p: _area(p), default=None)
         if part is not None:
             _check_area(path, name, *_extent(part))
+        columns = _read_columns(path, name, part, scan)
+        if columns is not None:
+            sheets.append(RawSheet(path, name, columns, 1, modified=modified))
+            continue
         try:
             data = wb.get_sheet_by_name(name)
             _check_area(path, name, data.height, data.width)
@@ -866,6 +851,16 @@ def _read_workbook(path: Path, only_sheet: str | None,
                                  if r <= len(raw.rows)]
         sheets.append(raw)
     return sheets
+
+
+def _read_columns(path: Path, name: str, part: _PartScan | None,
+                  scan: _ZipScan | None) -> Rows | None:
+    """A big, regular .xlsx sheet read column-wise (see :mod:`.columnar`), else None."""
+    if (scan is None or part is None or name not in scan.sheet_parts or part.head is None
+            or part.errors or _extent(part)[0] < columnar.MIN_ROWS or not columnar.available()):
+        return None
+    worksheets = {n for n in scan.parts if _is_worksheet(n)}
+    return columnar.read_sheet(path, name, scan.sheet_parts[name], part.head, worksheets)
 
 
 def _extent(part: _PartScan) -> tuple[int, int]:

@@ -1,0 +1,198 @@
+"""Big .xlsx sheets read column by column (calamine to Arrow) instead of cell by cell.
+
+python-calamine makes a Python object of every cell (two million for a 100,000-lead
+log), which normalisation then hashes again to find the distinct values. fastexcel
+runs the same calamine parser but hands each column over as one typed Arrow array;
+dictionary-encoding it gives normalisation its codes directly.
+
+fastexcel types a column as a whole, so this path takes a sheet only when every
+column below the first :data:`HEAD_ROWS` rows holds one kind of cell (text, number,
+yes/no or date) and the sheet's cells start at A1. Those first rows (titles, the
+header, notes above it) are read cell by cell, by python-calamine from a copy of the
+workbook cut after them, so they keep each cell's own type. A sheet that does not
+qualify, and every small one, is read cell by cell, with the same result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import python_calamine as calamine
+
+from .rows import ColumnRows
+
+try:  # an optional speed-up: without it every sheet is read cell by cell
+    import fastexcel
+    import pyarrow as pa
+    import pyarrow.compute as pc
+except ImportError:  # pragma: no cover - exercised only where fastexcel is missing
+    fastexcel = None
+# fastexcel logs each all-empty column it types as text straight to the terminal;
+# the load report already says what matters about a sheet's cells.
+logging.getLogger("fastexcel").setLevel(logging.ERROR)
+
+__all__ = ["HEAD_ROWS", "MIN_ROWS", "available", "head_cut", "read_sheet"]
+
+HEAD_ROWS = 64  #: rows read cell by cell; more than the header search looks at (30)
+MIN_ROWS = 5_000  #: smaller sheets are read cell by cell: as fast, and one path to trust
+
+_ROW_TAG = re.compile(rb'<row r="([0-9]{1,7})"')
+_SHEET_DATA = re.compile(rb"<((?:\w+:)?)sheetData\b[^>]*?(/?)>")
+_EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
+                b'openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
+#: 1900-01-01 in Unix milliseconds: fastexcel shows a time of day as a time on 1899-12-31
+_EPOCH_MS = (dt.datetime(1900, 1, 1) - dt.datetime(1970, 1, 1)) // dt.timedelta(milliseconds=1)
+
+
+def available() -> bool:
+    """Whether fastexcel (and pyarrow) are installed."""
+    return fastexcel is not None
+
+
+def head_cut(xml: bytes) -> int | None:
+    """Where the first row past :data:`HEAD_ROWS` starts in *xml* (a worksheet's start).
+
+    ``None`` when *xml* has no such row (the sheet is short, or its rows are longer
+    than *xml*).
+    """
+    for m in _ROW_TAG.finditer(xml):
+        if int(m.group(1)) > HEAD_ROWS:
+            return m.start()
+    return None
+
+
+def read_sheet(path: Path, sheet: str, part: str, head_xml: bytes,
+               worksheets: set[str]) -> ColumnRows | None:
+    """The sheet's rows, padded from A1 and trimmed like the cell-by-cell reader's.
+
+    *part* is the sheet's worksheet part, *head_xml* that part up to its first row
+    past :data:`HEAD_ROWS` (see :func:`head_cut`), *worksheets* every worksheet part.
+    ``None`` when the sheet does not qualify (see the module notes): the caller reads
+    it cell by cell.
+    """
+    if fastexcel is None:
+        return None
+    head = _read_head(path, sheet, part, head_xml, worksheets)
+    if head is None:
+        return None
+    try:
+        table = fastexcel.read_excel(str(path)).load_sheet(
+            sheet, header_row=None, skip_rows=HEAD_ROWS, dtype_coercion="strict",
+            schema_sample_rows=None).to_arrow()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # mixed cell kinds in a column (or anything odd): cell by cell
+        return None
+    tail = [_encode(column) for column in table.columns]
+    if any(t is None for t in tail):
+        return None
+    return _join(head, tail, table.num_rows)
+
+
+def _read_head(path: Path, sheet: str, part: str, head_xml: bytes,
+               worksheets: set[str]) -> np.ndarray | None:
+    """The first :data:`HEAD_ROWS` rows as a 2-D object array, empty cells None.
+
+    ``None`` unless the sheet's cells start at A1 (a value in row 1 and one in
+    column A), which is where fastexcel's columns and rows then start too.
+    """
+    m = _SHEET_DATA.search(head_xml)
+    if m is None or m.group(2):
+        return None
+    prefix = m.group(1)
+    cut = head_xml + b"</" + prefix + b"sheetData></" + prefix + b"worksheet>"
+    buffer = io.BytesIO()
+    try:
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(buffer, "w") as out:
+            for info in src.infolist():
+                if info.filename == part:
+                    out.writestr(info.filename, cut)
+                elif info.filename in worksheets:
+                    out.writestr(info.filename, _EMPTY_SHEET)
+                else:
+                    out.writestr(info.filename, src.read(info))
+        rows = calamine.CalamineWorkbook.from_filelike(io.BytesIO(buffer.getvalue())) \
+            .get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:
+        return None
+    width = max(map(len, rows), default=0)
+    if not rows or width == 0:
+        return None
+    grid = np.full((HEAD_ROWS, width), None, dtype=object)
+    for i, row in enumerate(rows[:HEAD_ROWS]):
+        grid[i, : len(row)] = row
+    grid[grid == ""] = None
+    if not (np.not_equal(grid[0], None).any() and np.not_equal(grid[:, 0], None).any()):
+        return None
+    return grid
+
+
+def _encode(column) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(codes, uniques)`` of one Arrow column as python-calamine would give its cells.
+
+    ``None`` for a kind of cell this path does not reproduce exactly (times of day,
+    fractions of a second, durations).
+    """
+    kind = column.type
+    if pa.types.is_null(kind):
+        return np.full(len(column), -1, dtype=np.intp), np.empty(0, dtype=object)
+    if pa.types.is_timestamp(kind):
+        ms = pc.cast(column, pa.timestamp("ms")).cast(pa.int64())
+        low = pc.min(ms)
+        if low.is_valid and (low.as_py() < _EPOCH_MS or pc.any(pc.not_equal(
+                pc.multiply(pc.divide(ms, 1000), 1000), ms)).as_py()):
+            return None  # times of day, or fractions of a second
+    elif not (pa.types.is_string(kind) or pa.types.is_large_string(kind)
+              or pa.types.is_floating(kind) or pa.types.is_boolean(kind)):
+        return None
+    encoded = pc.dictionary_encode(column)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    codes = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.intp, copy=False)
+    values = encoded.dictionary.to_pylist()
+    if pa.types.is_timestamp(kind):  # python-calamine gives a date when there is no time
+        values = [v.date() if v.time() == dt.time() else v for v in values]
+    uniques = np.empty(len(values), dtype=object)
+    uniques[:] = values
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        empty = np.flatnonzero(uniques == "")
+        if len(empty):  # an empty text cell reads as an empty cell
+            codes = np.where(codes == empty[0], -1, codes)
+    return codes, uniques
+
+
+def _join(head: np.ndarray, tail: list[tuple[np.ndarray, np.ndarray]],
+          n_tail: int) -> ColumnRows | None:
+    """Head rows and tail columns as one :class:`ColumnRows`, trailing empties trimmed."""
+    width = max(head.shape[1], len(tail))
+    codes: list[np.ndarray] = []
+    uniques: list[np.ndarray] = []
+    for j in range(width):
+        head_cells = head[:, j] if j < head.shape[1] else np.full(HEAD_ROWS, None, dtype=object)
+        tail_codes, tail_uniques = tail[j] if j < len(tail) else (
+            np.full(n_tail, -1, dtype=np.intp), np.empty(0, dtype=object))
+        kinds = {type(v) for v in head_cells if v is not None}
+        kinds.update({type(tail_uniques[0])} if len(tail_uniques) else ())  # one kind each
+        if bool in kinds and kinds & {int, float}:
+            return None  # True and 1.0 are one value to pandas: keep them apart cell by cell
+        values = np.concatenate([head_cells, tail_uniques])
+        first, seen = pd.factorize(values, use_na_sentinel=True)
+        tail_part = np.where(tail_codes >= 0, first[HEAD_ROWS:][tail_codes], -1) \
+            if len(tail_uniques) else np.full(n_tail, -1, dtype=np.intp)
+        codes.append(np.concatenate([first[:HEAD_ROWS], tail_part]))
+        uniques.append(np.asarray(seen, dtype=object))
+    filled = [np.flatnonzero(c >= 0) for c in codes]
+    last_row = max((f[-1] for f in filled if len(f)), default=-1)
+    last_col = max((j for j, f in enumerate(filled) if len(f)), default=-1)
+    n = last_row + 1
+    return ColumnRows([c[:n] for c in codes[: last_col + 1]], uniques[: last_col + 1], n)
+

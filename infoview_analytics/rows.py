@@ -1,0 +1,137 @@
+"""A sheet's cells as rows: one 2-D object array, or columns of codes for big sheets.
+
+Code that reads a few rows (header search, column plans) sees lists; normalisation
+takes whole columns as ``(codes, uniques)`` so it never needs a Python list per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Rows", "ColumnRows", "with_none"]
+
+
+class Rows(Sequence):
+    """A sheet's rows, all of one width, held as one 2-D object array.
+
+    Indexing gives a row as a list and slicing gives :class:`Rows`, so code
+    reading a few rows sees lists; :attr:`array` lets normalisation take whole
+    columns without a Python list per row (a 100,000-row sheet has two million
+    cells).
+    """
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+
+    @property
+    def width(self) -> int:
+        return self.array.shape[1]
+
+    def column(self, i: int) -> np.ndarray:
+        return self.array[:, i]
+
+    def coded_column(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """``(codes, uniques, cells)`` of column *i*: codes -1 for empty, uniques in order
+        of first appearance (as :func:`pandas.factorize`), and the cells themselves."""
+        column = self.array[:, i]
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        return codes, np.asarray(uniques, dtype=object), column
+
+    def __len__(self) -> int:
+        return self.array.shape[0]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Rows(self.array[index])
+        return self.array[index].tolist()
+
+    def __iter__(self) -> Iterator[list[object]]:
+        return (row.tolist() for row in self.array)
+
+    def tolist(self) -> list[list[object]]:
+        return self.array.tolist()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Rows):
+            other = other.tolist()
+        return self.tolist() == other if isinstance(other, list) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the lists it stands for
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.tolist()!r})"
+
+
+class ColumnRows(Rows):
+    """Rows held as one ``(codes, uniques)`` pair per column.
+
+    Cell ``(r, j)`` is ``uniques[j][codes[j][r]]``, ``None`` where the code is -1.
+    A big sheet read column-wise (Arrow) stays in this form: its two million cells
+    are never Python objects one by one. Everything :class:`Rows` offers works; the
+    object :attr:`array` is built on demand.
+    """
+
+    __slots__ = ("_codes", "_uniques", "_n")
+
+    def __init__(self, codes: list[np.ndarray], uniques: list[np.ndarray], n: int):
+        self._codes = codes
+        self._uniques = uniques
+        self._n = n
+
+    @property
+    def array(self) -> np.ndarray:  # type: ignore[override]
+        grid = np.empty((self._n, len(self._codes)), dtype=object)
+        for j in range(len(self._codes)):
+            grid[:, j] = self.column(j)
+        return grid
+
+    @property
+    def width(self) -> int:
+        return len(self._codes)
+
+    def column(self, i: int) -> np.ndarray:
+        return with_none(self._uniques[i])[self._codes[i]]
+
+    def coded_column(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        # A slice may not use every unique (the header row's text, say): keep only the
+        # used ones, in order of first appearance, as pandas.factorize would.
+        codes, uniques = self._codes[i], self._uniques[i]
+        first, seen = pd.factorize(codes)
+        used = seen >= 0
+        remap = np.full(len(seen), -1, dtype=np.intp)
+        remap[used] = np.arange(int(used.sum()))
+        return remap[first], uniques[seen[used]], None
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._n)
+            codes = [c[start:stop:step] for c in self._codes]
+            return ColumnRows(codes, self._uniques, len(range(start, stop, step)))
+        if index < 0:
+            index += self._n
+        if not 0 <= index < self._n:
+            raise IndexError("row index out of range")
+        return [None if c[index] < 0 else u[c[index]]
+                for c, u in zip(self._codes, self._uniques, strict=True)]
+
+    def __iter__(self) -> Iterator[list[object]]:
+        return (row.tolist() for row in self.array)
+
+    def tolist(self) -> list[list[object]]:
+        return self.array.tolist()
+
+
+def with_none(uniques: np.ndarray) -> np.ndarray:
+    """*uniques* with ``None`` appended, so code -1 takes it."""
+    out = np.empty(len(uniques) + 1, dtype=object)
+    out[:-1] = uniques
+    out[-1] = None
+    return out

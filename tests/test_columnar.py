@@ -1,0 +1,247 @@
+"""Big .xlsx sheets read column-wise must load exactly as when read cell by cell.
+
+Each check loads a workbook twice: through the column-wise reader (its size
+threshold lowered so small fixtures take it) and cell by cell, then compares the
+canonical table and the whole load report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from infoview_analytics import columnar, read
+from infoview_analytics.load import load_log_with_report
+from infoview_analytics.rows import ColumnRows, Rows
+
+HEADER = ["Company", "Contact", "Date contacted", "Responded?", "Follow-ups", "Status", "Notes",
+          "Response date"]
+
+
+def _lead(i: int) -> list[object]:
+    day = dt.datetime(2024, 1, 1) + dt.timedelta(days=i % 300)
+    return [f"Co {i % 37}", f"Person {i % 91}" if i % 7 else None, day,
+            ["Yes", "No", "yes", None][i % 4], i % 4, ["Applied", "Interview", "Offer"][i % 3],
+            f"note {i % 13}" if i % 3 else "  ", day + dt.timedelta(days=3) if i % 2 else None]
+
+
+def _leads(n: int, extra=None) -> list[list[object]]:
+    return [HEADER + ([extra[0]] if extra else [])] + [
+        _lead(i) + ([extra[1](i)] if extra else []) for i in range(n)]
+
+
+def _save(path, rows, *, first_row: int = 1, first_col: int = 1):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Log"
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            if value is not None:
+                ws.cell(row=first_row + i, column=first_col + j, value=value)
+    wb.save(path)
+    return path
+
+
+def _with_title(n):
+    return [["My search 2024"], [None], ["updated", dt.datetime(2025, 1, 2)]] + _leads(n)
+
+
+def _with_totals(n):
+    return _leads(n) + [[None] * 8] * 3 + [["Total", None, None, None, 123]]
+
+
+def _with_gaps(n):
+    rows = _leads(n)
+    for row in rows[100:110]:
+        row[2] = None
+    rows[150] = [None] * 8
+    return rows
+
+
+def _repeated_header(n):
+    rows = _leads(n)
+    rows[200] = HEADER[:]  # text in the date and number columns
+    return rows
+
+
+def _late_header(n):
+    return [[f"export line {k}"] for k in range(25)] + _leads(n)
+
+
+def _mixed_counts(n):
+    rows = _leads(n)
+    rows[250][4] = "two"  # text in a column of numbers
+    return rows
+
+
+# name -> (rows, taken column-wise?)
+FIXTURES = {
+    "plain": (lambda: _leads(300), True),
+    "title rows": (lambda: _with_title(300), True),
+    "totals and trailing blanks": (lambda: _with_totals(300), True),
+    "gaps": (lambda: _with_gaps(300), True),
+    "a repeated header": (lambda: _repeated_header(300), False),
+    "header below the first rows": (lambda: _late_header(200), True),
+    "dates with times": (lambda: _leads(300, ("When", lambda i: dt.datetime(2024, 3, 1, 10, 30)
+                                              if i % 2 else dt.datetime(2024, 3, 2))), True),
+    "fractions": (lambda: _leads(300, ("Score", lambda i: i * 0.1)), True),
+    "empty text cells": (lambda: _leads(300, ("Empty", lambda i: "")), True),
+    "text among numbers": (lambda: _mixed_counts(300), False),
+    "yes/no among numbers": (lambda: _leads(300, ("Flag", lambda i: True if i % 2 else 1.0)),
+                             False),
+    "times of day": (lambda: _leads(300, ("Time", lambda i: dt.time(10, i % 60))), False),
+}
+
+
+def _header_at(rows) -> int:
+    return next(i for i, row in enumerate(rows) if row[: len(HEADER)] == HEADER)
+
+
+@pytest.fixture
+def column_wise(monkeypatch):
+    """Every sheet with more rows than its head is offered to the column-wise reader;
+    returns the list of (file, taken) it was asked about."""
+    monkeypatch.setattr(columnar, "MIN_ROWS", 0)
+    asked = []
+    read_sheet = columnar.read_sheet
+
+    def spy(path, *args, **kwargs):
+        rows = read_sheet(path, *args, **kwargs)
+        asked.append((path.name, rows is not None))
+        return rows
+
+    monkeypatch.setattr(columnar, "read_sheet", spy)
+    return asked
+
+
+def _cell_by_cell(path):
+    saved = columnar.fastexcel
+    columnar.fastexcel = None
+    try:
+        return load_log_with_report(path)
+    finally:
+        columnar.fastexcel = saved
+
+
+def _assert_same(path):
+    log, report = load_log_with_report(path)
+    expected_log, expected_report = _cell_by_cell(path)
+    pd.testing.assert_frame_equal(log, expected_log)
+    assert report.to_dict() == expected_report.to_dict()
+    return log, report
+
+
+@pytest.mark.parametrize("head_rows", [1, 3, columnar.HEAD_ROWS])
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_loads_as_cell_by_cell(tmp_path, column_wise, monkeypatch, name, head_rows):
+    monkeypatch.setattr(columnar, "HEAD_ROWS", head_rows)
+    make, taken = FIXTURES[name]
+    rows = make()
+    path = _save(tmp_path / "log.xlsx", rows)
+    log, _ = _assert_same(path)
+    if len(rows) > head_rows:  # a header below the head puts its text in the columns
+        assert column_wise == [("log.xlsx", taken and _header_at(rows) < head_rows)]
+    assert len(log) > 100
+
+
+def test_cells_not_starting_at_a1_are_read_cell_by_cell(tmp_path, column_wise):
+    path = _save(tmp_path / "log.xlsx", _leads(300), first_row=3, first_col=2)
+    _assert_same(path)
+    assert column_wise == [("log.xlsx", False)]
+
+
+def test_a_sheet_per_seeker_and_an_unrelated_sheet(tmp_path, column_wise):
+    wb = openpyxl.Workbook()
+    for k, name in enumerate(["Ana", "Ben"]):
+        ws = wb.active if k == 0 else wb.create_sheet()
+        ws.title = name
+        for row in _leads(200 + 50 * k):
+            ws.append(row)
+    wb.create_sheet("Notes").append(["Remember to follow up"])
+    path = tmp_path / "cohort.xlsx"
+    wb.save(path)
+    log, _ = _assert_same(path)
+    assert [taken for _, taken in column_wise] == [True, True]  # Notes is one row: cell by cell
+    assert sorted(log["seeker"].unique()) == ["Ana", "Ben"]
+
+
+def test_a_big_sheet_is_read_column_wise_by_default(tmp_path, monkeypatch):
+    asked = []
+    read_sheet = columnar.read_sheet
+    monkeypatch.setattr(columnar, "read_sheet",
+                        lambda *a, **k: asked.append(1) or read_sheet(*a, **k))
+    path = _save(tmp_path / "big.xlsx", _leads(columnar.MIN_ROWS + 10))
+    sheets = read.read_file(path)
+    assert isinstance(sheets[0].rows, ColumnRows) and asked == [1]
+    assert len(sheets[0].rows) == columnar.MIN_ROWS + 11
+    _assert_same(path)
+
+
+def test_realworld_workbooks_load_as_cell_by_cell(realworld, column_wise, monkeypatch):
+    monkeypatch.setattr(columnar, "HEAD_ROWS", 3)  # they are short: most rows in the tail
+    books = sorted(p for p in realworld.rglob("*.xlsx"))
+    assert books
+    for path in books:
+        _assert_same(path)
+    assert any(taken for _, taken in column_wise)
+
+
+def _rewrite_sheet(path, change):
+    with zipfile.ZipFile(path) as src:
+        parts = {i.filename: src.read(i) for i in src.infolist()}
+    parts["xl/worksheets/sheet1.xml"] = change(parts["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w") as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+
+
+def test_rows_out_of_order_are_read_cell_by_cell(tmp_path, column_wise):
+    """A row tag numbered below one before it would be skipped by the column-wise tail."""
+    path = _save(tmp_path / "log.xlsx", _leads(300))
+
+    def swap(xml: bytes) -> bytes:  # rows 2 and 250 trade places in the file
+        start2, start3 = xml.index(b'<row r="2"'), xml.index(b'<row r="3"')
+        start250, start251 = xml.index(b'<row r="250"'), xml.index(b'<row r="251"')
+        return (xml[:start2] + xml[start250:start251] + xml[start3:start250]
+                + xml[start2:start3] + xml[start251:])
+
+    _rewrite_sheet(path, swap)
+    assert read._scan_zip(path).parts["xl/worksheets/sheet1.xml"].head is None
+    log, _ = _assert_same(path)
+    assert column_wise == []  # not even offered
+    assert len(log) == 300
+
+
+def test_row_tags_without_numbers_are_read_cell_by_cell(tmp_path):
+    path = _save(tmp_path / "log.xlsx", _leads(300))
+    _rewrite_sheet(path, lambda xml: xml.replace(b'<row r="120"', b"<row", 1))
+    assert read._scan_zip(path).parts["xl/worksheets/sheet1.xml"].head is None
+
+
+def test_column_rows_behave_like_rows():
+    grid = np.array([["a", None, 1.0], ["b", "x", None], ["a", "y", 2.0], [None, "x", 1.0]],
+                    dtype=object)
+    codes, uniques = [], []
+    for j in range(grid.shape[1]):
+        c, u = pd.factorize(grid[:, j], use_na_sentinel=True)
+        codes.append(c)
+        uniques.append(np.asarray(u, dtype=object))
+    columns = ColumnRows(codes, uniques, len(grid))
+    rows = Rows(grid)
+    assert columns == rows and len(columns) == 4 and columns.width == 3
+    assert columns[1] == rows[1] and columns[-1] == rows[-1]
+    assert columns[1:] == rows[1:] and columns[::2] == rows[::2]
+    assert list(columns[:2]) == [["a", None, 1.0], ["b", "x", None]]
+    with pytest.raises(IndexError):
+        columns[4]
+    for start in range(4):  # a slice keeps only its own values, in order of appearance
+        for j in range(3):
+            got_codes, got_uniques, _ = columns[start:].coded_column(j)
+            want_codes, want_uniques, _ = rows[start:].coded_column(j)
+            assert got_codes.tolist() == want_codes.tolist()
+            assert got_uniques.tolist() == want_uniques.tolist()
