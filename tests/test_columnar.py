@@ -74,9 +74,9 @@ def _late_header(n):
     return [[f"export line {k}"] for k in range(25)] + _leads(n)
 
 
-def _mixed_counts(n):
+def _mixed_counts(n, at=250):
     rows = _leads(n)
-    rows[250][4] = "two"  # text in a column of numbers
+    rows[at][4] = "two"  # text in a column of numbers
     return rows
 
 
@@ -93,6 +93,8 @@ FIXTURES = {
     "fractions": (lambda: _leads(300, ("Score", lambda i: i * 0.1)), True),
     "empty text cells": (lambda: _leads(300, ("Empty", lambda i: "")), True),
     "text among numbers": (lambda: _mixed_counts(300), False),
+    # past the 1,000 rows fastexcel samples by default, where it would empty the cell
+    "text among numbers far down": (lambda: _mixed_counts(1500, at=1400), False),
     "yes/no among numbers": (lambda: _leads(300, ("Flag", lambda i: True if i % 2 else 1.0)),
                              False),
     "times of day": (lambda: _leads(300, ("Time", lambda i: dt.time(10, i % 60))), False),
