@@ -359,9 +359,8 @@ def _interval_barh(
         ax.annotate(sub, (0, yi), xycoords=("axes fraction", "data"), xytext=(-10, -1),
                     textcoords="offset points", ha="right", va="top", fontsize="small",
                     color=_MUTED, gid="n")
-    ax.set_yticks(y, [""] * len(y))
+    ax.set_yticks([])  # the annotations above label the rows; ticks would draw nothing
     ax.set_ylim(len(y) - 0.4, -0.6)  # first row on top
-    ax.tick_params(axis="y", length=0)
     ax.grid(False)
     ax.grid(True, axis="x")
 

@@ -295,6 +295,22 @@ def test_response_rates_bars_whiskers_and_labels(ax):
     assert max(ax.get_xticks()) <= 1  # no tick beyond 100%
 
 
+def test_response_rates_rows_are_labelled_beside_their_bars_without_ticks(ax):
+    plot_response_rates(response_table(), ax=ax)
+    assert len(ax.get_yticks()) == 0  # the labels below name the rows
+    renderer = ax.figure.canvas.get_renderer()
+    ax.figure.draw(renderer)
+    centres = ax.transData.transform([(0, b.get_y() + b.get_height() / 2)
+                                      for b in bar_patches(ax)])[:, 1]
+    names = [t for t in ax.texts if t.get_gid() == "group"]
+    subs = [t for t in ax.texts if t.get_gid() == "n"]
+    assert [t.get_text() for t in names] == ["Alumni", "LinkedIn", "Phone"]
+    for centre, name, sub in zip(centres, names, subs, strict=True):
+        name_box, sub_box = name.get_window_extent(renderer), sub.get_window_extent(renderer)
+        assert sub_box.y1 < centre < name_box.y0  # the name just above, n just below
+        assert max(name_box.x1, sub_box.x1) < ax.bbox.x0  # left of the plot
+
+
 def test_response_rates_small_sample_bars_are_hatched_and_lighter(ax):
     plot_response_rates(response_table(), ax=ax)
     bars = bar_patches(ax)
