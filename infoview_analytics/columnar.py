@@ -26,19 +26,20 @@ import numpy as np
 import pandas as pd
 import python_calamine as calamine
 
-from .rows import ColumnRows
+from .rows import ColumnRows, used_extent
 
 try:  # an optional speed-up: without it every sheet is read cell by cell
     import fastexcel
     import pyarrow as pa
     import pyarrow.compute as pc
+    import pyarrow.csv as pa_csv
 except ImportError:  # pragma: no cover - exercised only where fastexcel is missing
     fastexcel = None
 # fastexcel logs each all-empty column it types as text straight to the terminal;
 # the load report already says what matters about a sheet's cells.
 logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
-__all__ = ["HEAD_ROWS", "MIN_ROWS", "available", "head_cut", "read_sheet"]
+__all__ = ["HEAD_ROWS", "MIN_ROWS", "available", "head_cut", "read_sheet", "split_text"]
 
 HEAD_ROWS = 64  #: rows read cell by cell; more than the header search looks at (30)
 MIN_ROWS = 5_000  #: smaller sheets are read cell by cell: as fast, and one path to trust
@@ -94,6 +95,32 @@ def read_sheet(path: Path, sheet: str, part: str, head_xml: bytes,
     if any(t is None for t in tail):
         return None
     return _join(head, tail, table.num_rows)
+
+
+def split_text(body: str, delimiter: str, width: int) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """A text table's columns as ``(codes, uniques)``, every cell kept as its text.
+
+    Arrow's csv reader with the dialect of the cell-by-cell reader (``"`` quotes,
+    doubled quotes, quoted line ends kept, no escape character; a blank line is a
+    row of empty cells). ``None`` unless every other record has *width* fields:
+    ragged rows are left to the cell-by-cell reader, which pads them.
+    """
+    if fastexcel is None:
+        return None
+    names = [f"c{j}" for j in range(width)]
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(body.encode("utf-8")),
+            read_options=pa_csv.ReadOptions(column_names=names),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
+                newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), null_values=[],
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowException, UnicodeError, ValueError):
+        return None
+    return [_encode(column) for column in table.columns]
 
 
 def _read_head(path: Path, sheet: str, part: str, head_xml: bytes,
@@ -190,9 +217,6 @@ def _join(head: np.ndarray, tail: list[tuple[np.ndarray, np.ndarray]],
             if len(tail_uniques) else np.full(n_tail, -1, dtype=np.intp)
         codes.append(np.concatenate([first[:HEAD_ROWS], tail_part]))
         uniques.append(np.asarray(seen, dtype=object))
-    filled = [np.flatnonzero(c >= 0) for c in codes]
-    last_row = max((f[-1] for f in filled if len(f)), default=-1)
-    last_col = max((j for j, f in enumerate(filled) if len(f)), default=-1)
-    n = last_row + 1
-    return ColumnRows([c[:n] for c in codes[: last_col + 1]], uniques[: last_col + 1], n)
+    n, width = used_extent(codes)
+    return ColumnRows([c[:n] for c in codes[:width]], uniques[:width], n)
 

@@ -31,7 +31,7 @@ import python_calamine as calamine
 
 from . import columnar
 from .errors import InfoviewError, ResourceLimitError, UnreadableFileError
-from .rows import Rows
+from .rows import ColumnRows, Rows, used_extent
 
 __all__ = [
     "RawSheet", "Rows", "read_file", "iter_input_files", "decode_bytes", "WORKBOOK_SUFFIXES",
@@ -945,6 +945,11 @@ def _read_text(path: Path, size: int) -> RawSheet:
         note_nul = []
     delimiter = _sniff_delimiter(text, path.suffix.lower())
     notes = [f"encoding {encoding}", f"delimiter {delimiter!r}", *note_nul]
+    columns = _split_columns(text, delimiter)
+    if columns is not None:
+        raw = RawSheet(path, None, columns[0], 1, notes=notes, modified=path.stat().st_mtime)
+        raw.cell_problems = columns[1]
+        return raw
     split = _split_fast(text, delimiter)
     if split is None:
         rows = _trim(_split_rows(path, text, delimiter))
@@ -999,28 +1004,21 @@ def _split_fast(text: str, delimiter: str) -> tuple[np.ndarray, np.ndarray | Non
     Rows longer than the first are found by the parser's error, then parsed
     with that width (a few times at most).
     """
-    body = text.lstrip("\r\n")  # the C parser finds no columns after leading blank lines
-    if body.startswith("\ufeff"):
+    split = _body(text, delimiter)
+    if split is None:
         return None
-    lead = text[: len(text) - len(body)]
-    blank = lead.count("\n") + lead.count("\r") - lead.count("\r\n")
-    records = body.count("\n") + body.count("\r") + 1  # at least as many as there are
-    if not body or body.count(delimiter) + records > MAX_CELLS:
-        return None
-    options = dict(sep=delimiter, header=None, dtype=object, keep_default_na=False,
-                   na_filter=False, engine="c", skip_blank_lines=False, quotechar='"',
-                   doublequote=True, escapechar=None, comment=None, skipinitialspace=False,
-                   index_col=False)
+    body, blank, records = split
     width: int | None = None
     for _ in range(6):
         try:
             if width is None:  # the first row's width, which the parser pads every row to
-                width = pd.read_csv(io.StringIO(body), nrows=1, **options).shape[1]
+                width = _first_width(body, delimiter)
             if records * width > 4 * MAX_CELLS:
                 return None  # a ragged file: padding every row to the widest would be too big
             with warnings.catch_warnings():  # a row wider than the names: cells dropped
                 warnings.simplefilter("error", pd.errors.ParserWarning)
-                frame = pd.read_csv(io.StringIO(body), names=range(width), **options)
+                frame = pd.read_csv(io.StringIO(body), names=range(width),
+                                    **_csv_options(delimiter))
             break
         except pd.errors.ParserError as exc:
             saw = _SAW_FIELDS.search(str(exc))
@@ -1048,6 +1046,67 @@ def _split_fast(text: str, delimiter: str) -> tuple[np.ndarray, np.ndarray | Non
     error = np.fromiter((u.startswith("#") and u.strip() in EXCEL_ERRORS for u in uniques),
                         dtype=bool, count=len(uniques))
     return grid, error[codes]
+
+
+def _body(text: str, delimiter: str) -> tuple[str, int, int] | None:
+    """``(text after leading blank lines, how many there were, at least how many records)``;
+    None when the text could hold more than :data:`MAX_CELLS` cells or starts with a BOM
+    character the parsers would drop: the csv module decides those."""
+    body = text.lstrip("\r\n")  # the C parser finds no columns after leading blank lines
+    if not body or body.startswith("\ufeff"):
+        return None
+    lead = text[: len(text) - len(body)]
+    blank = lead.count("\n") + lead.count("\r") - lead.count("\r\n")
+    records = body.count("\n") + body.count("\r") + 1  # at least as many as there are
+    if body.count(delimiter) + records > MAX_CELLS:
+        return None
+    return body, blank, records
+
+
+def _csv_options(delimiter: str) -> dict:
+    """pandas' C parser with the csv module's dialect, every cell kept as its text."""
+    return dict(sep=delimiter, header=None, dtype=object, keep_default_na=False,
+                na_filter=False, engine="c", skip_blank_lines=False, quotechar='"',
+                doublequote=True, escapechar=None, comment=None, skipinitialspace=False,
+                index_col=False)
+
+
+def _first_width(body: str, delimiter: str) -> int:
+    return pd.read_csv(io.StringIO(body), nrows=1, **_csv_options(delimiter)).shape[1]
+
+
+def _split_columns(text: str, delimiter: str) -> tuple[Rows, list] | None:
+    """A big, regular text table split column-wise (:func:`columnar.split_text`), with
+    its cell problems; the cells :func:`_split_fast` gives. None: split it cell by cell."""
+    split = _body(text, delimiter)
+    if split is None or split[2] < columnar.MIN_ROWS or not columnar.available():
+        return None
+    body, blank, _ = split
+    try:
+        width = _first_width(body, delimiter)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError):
+        return None
+    columns = columnar.split_text(body, delimiter, width)
+    if columns is None:
+        return None
+    codes, uniques, errors = [], [], []
+    for j, (column, values) in enumerate(columns):
+        # a cell of only whitespace is empty; a spreadsheet error is emptied and reported
+        space = np.fromiter((not v.strip() for v in values), dtype=bool, count=len(values))
+        error = np.fromiter((v.startswith("#") and v.strip() in EXCEL_ERRORS for v in values),
+                            dtype=bool, count=len(values))
+        column = np.concatenate([np.full(blank, -1, dtype=column.dtype), column])
+        for k in np.flatnonzero(error):
+            errors.extend((int(i), j, values[k].strip()) for i in np.flatnonzero(column == k))
+        codes.append(np.where(space[column] & (column >= 0), -1, column))
+        uniques.append(values)
+    n, width = used_extent(codes)  # error cells still count, as in _split_fast
+    problems = []
+    for i, j, value in sorted(errors):
+        if i < n and j < width:
+            codes[j][i] = -1  # the column's own copy (np.where above)
+            problems.append((i + 1, j, value, _error_message(value)))
+    return ColumnRows([c[:n] for c in codes[:width]], uniques[:width], n), problems
 
 
 @functools.lru_cache(maxsize=8)

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["Rows", "ColumnRows", "with_none"]
+__all__ = ["Rows", "ColumnRows", "used_extent", "with_none"]
 
 
 class Rows(Sequence):
@@ -135,3 +135,13 @@ def with_none(uniques: np.ndarray) -> np.ndarray:
     out[:-1] = uniques
     out[-1] = None
     return out
+
+
+def used_extent(codes: list[np.ndarray]) -> tuple[int, int]:
+    """``(rows, columns)`` up to the last cell holding something (code >= 0)."""
+    last_row, last_col = -1, -1
+    for j, column in enumerate(codes):
+        filled = np.flatnonzero(column >= 0)
+        if len(filled):
+            last_row, last_col = max(last_row, int(filled[-1])), j
+    return last_row + 1, last_col + 1

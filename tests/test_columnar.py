@@ -266,3 +266,69 @@ def test_column_rows_behave_like_rows():
             want_codes, want_uniques, _ = rows[start:].coded_column(j)
             assert got_codes.tolist() == want_codes.tolist()
             assert got_uniques.tolist() == want_uniques.tolist()
+
+
+def _csv_lines(n: int) -> list[str]:
+    lines = ["Company,Contact,Date contacted,Responded?,Follow-ups,Status,Notes"]
+    for i in range(n):
+        lines.append(f"Co {i % 37},Person {i % 91},2024-{1 + i % 12:02d}-{1 + i % 28:02d},"
+                     f"{['Yes', 'No', ''][i % 3]},{i % 4},{['Applied', 'Offer'][i % 2]},"
+                     f"note {i % 13}")
+    return lines
+
+
+def _with(lines, changes):
+    lines = list(lines)
+    for i, line in changes.items():
+        lines[i] = line
+    return lines
+
+
+CSV_FIXTURES = {  # name -> (text, taken column-wise?)
+    "plain": ("\n".join(_csv_lines(200)) + "\n", True),
+    "crlf": ("\r\n".join(_csv_lines(200)) + "\r\n", True),
+    "carriage returns only": ("\r".join(_csv_lines(200)), True),
+    "semicolons": ("\n".join(line.replace(",", ";") for line in _csv_lines(200)), True),
+    "quoting": ("\n".join(_with(_csv_lines(200), {
+        5: 'Co 5,"Smith, Jo",2024-01-05,Yes,1,Applied,"said ""call me""\nnext week"',
+        6: 'Co 6,"",2024-01-06,No,0,Applied,"  "',
+        7: 'Co 7,Ann,2024-01-07,No,0,Applied,ab"c',
+        8: 'Co 8,"Bo"b,2024-01-08,No,0,Applied,x',
+        9: 'Co 9,Cy,2024-01-09,No,0,Applied,"a\r\nb"'})), True),
+    "whitespace and errors": ("\n".join(_with(_csv_lines(200), {
+        10: "Co 10,   ,2024-01-10,No,#N/A,Applied,\t",
+        11: "Co 11,#REF!,2024-01-11, #VALUE! ,0,Applied,ok",
+        199: "Co 199,Di,2024-01-12,No,0,Applied,#DIV/0!"})), True),
+    "leading blank lines": ("\n\n\r\n" + "\n".join(_csv_lines(200)), True),
+    "trailing delimiters": ("\n".join(line + "," for line in _csv_lines(200)), True),
+    "unicode": ("\n".join(_with(_csv_lines(200), {3: "Café Zoë,Renée,2024-01-03,Oui,1,Applied,—"})),
+                True),
+    "a blank line inside": ("\n".join(_with(_csv_lines(200), {50: ""})), True),
+    "a short row": ("\n".join(_with(_csv_lines(200), {50: "Co 50,Ed"})), False),
+    "a long row": ("\n".join(_with(_csv_lines(200), {50: "Co 50,Ed,2024-01-01,No,0,A,n,extra"})),
+                   False),
+    "blank lines at the end": ("\n".join(_csv_lines(200)) + "\n\n\n", True),
+    "an open quote": ("\n".join(_with(_csv_lines(200), {60: 'Co 60,"Ed,2024-01-01,No,0,A,n'})),
+                      False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CSV_FIXTURES))
+def test_text_tables_split_as_cell_by_cell(tmp_path, monkeypatch, name):
+    monkeypatch.setattr(columnar, "MIN_ROWS", 0)
+    asked = []
+    split_text = columnar.split_text
+
+    def spy(*args):
+        columns = split_text(*args)
+        asked.append(columns is not None)
+        return columns
+
+    monkeypatch.setattr(columnar, "split_text", spy)
+    text, taken = CSV_FIXTURES[name]
+    path = tmp_path / "log.csv"
+    path.write_bytes(text.encode("utf-8"))
+    _assert_same(path)
+    assert asked and set(asked) == {taken}
+    sheet = read.read_file(path)[0]
+    assert isinstance(sheet.rows, ColumnRows) == taken
