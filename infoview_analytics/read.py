@@ -16,6 +16,7 @@ import html
 import io
 import posixpath
 import re
+import string
 import struct
 import warnings
 import zipfile
@@ -27,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import python_calamine as calamine
 
 from . import columnar
@@ -438,22 +441,23 @@ def _scan_part(path: Path, fh, info: zipfile.ZipInfo, *, is_sheet: bool,
                 "bytes its header declares: the archive is damaged or crafted to slip past size "
                 f"checks. {_BOMB_ADVICE}")
         data = carry + chunk
-        if _DTD.search(data):
-            raise UnreadableFileError(
-                f"{path}: part '{info.filename}' declares a DOCTYPE or ENTITY, which spreadsheet "
-                "programs never write (the 'billion laughs' attack uses them); the file was not "
-                "read. If you trust it, open it in a spreadsheet program and save it again.")
         if not is_sheet:
+            _refuse_dtd(path, info, data)
             carry = data[-16:]
             if ods_tables is not None:
                 ods_tables.feed(chunk)
             continue
         body, carry = _split_at_cell(data)
+        fast.rows(body)
+        if fast.quiet(data):
+            continue
+        _refuse_dtd(path, info, data)
         fast.update(body, scan)
     if not is_sheet:
         if ods_tables is not None:
             ods_tables.close()
         return scan
+    fast.rows(carry)
     fast.update(carry, scan)
     if not fast.rows_in_order:
         scan.head = None
@@ -462,6 +466,14 @@ def _scan_part(path: Path, fh, info: zipfile.ZipInfo, *, is_sheet: bool,
     if fast.exact_needed or rows * cols > MAX_CELLS:
         scan.rows, scan.cols = _exact_area(path, fh, info)
     return scan
+
+
+def _refuse_dtd(path: Path, info: zipfile.ZipInfo, data: bytes) -> None:
+    if _DTD.search(data):
+        raise UnreadableFileError(
+            f"{path}: part '{info.filename}' declares a DOCTYPE or ENTITY, which spreadsheet "
+            "programs never write (the 'billion laughs' attack uses them); the file was not "
+            "read. If you trust it, open it in a spreadsheet program and save it again.")
 
 
 def _find_head(xml: bytes) -> tuple[bytes | None, bytes | None]:
@@ -494,9 +506,8 @@ class _FastBound:
         self.exact_needed = False
         self.rows_in_order = True  # every row tag numbered, each above the one before
 
-    def update(self, body: bytes, scan: _PartScan) -> None:
-        if not body:
-            return
+    def rows(self, body: bytes) -> None:
+        """Take in *body*'s row tags (before its cells are checked against them)."""
         tags = _ROW_TAG.findall(body)
         if tags:
             numbers = list(map(int, filter(None, tags)))
@@ -504,6 +515,24 @@ class _FastBound:
                                        or sorted(set(numbers)) != numbers):
                 self.rows_in_order = False
             self.max_row = max(self.max_row, *numbers) if numbers else self.max_row
+
+    def quiet(self, data: bytes) -> bool:
+        """Whether *data* certainly holds nothing :meth:`update` or the DTD check acts on.
+
+        One linear-time RE2 search (Arrow's regex kernel, about four times faster here
+        than Python's per-cell matching) for anything they look for: a DTD, an error
+        cell, a cell without a leading reference, in a column not seen yet or below the
+        rows so far. It may say no where they find nothing; then they run.
+        """
+        if not self.cols or any(len(c) > 1 for c in self.cols) or self.exact_needed:
+            return False
+        pattern = _quiet_pattern(b"".join(sorted(self.cols)).decode(), self.max_row)
+        return not pc.match_substring_regex(pa.array([data], pa.binary()), pattern)[0].as_py()
+
+    def update(self, body: bytes, scan: _PartScan) -> None:
+        """Check *body*'s cells (see :meth:`_cells`) and collect its error cells."""
+        if not body:
+            return
         self._cells(body)
         if b't="e"' in body:
             for m in _ERROR_CELL.finditer(body):
@@ -537,22 +566,32 @@ class _FastBound:
 
 
 @functools.lru_cache(maxsize=64)
+def _quiet_pattern(letters: str, max_row: int) -> str:
+    """RE2 for :meth:`_FastBound.quiet`: single-letter columns *letters* seen so far."""
+    others = "".join(ch for ch in string.ascii_uppercase if ch not in letters)
+    new_col = (f"[{others}]|" if others else "") + "[A-Z]{2,3}"
+    return (r'<!(?i:doctype|entity)|t="e"|<c(?:>| (?:[^r]|r[^=]|r=[^"]))'
+            rf'|<c r="(?:{new_col})[0-9]|<c r="[A-Z]{{1,3}}{_below(max_row).decode()}')
+
+
+def _below(max_row: int) -> bytes:
+    """A row number over *max_row* (or written with a leading zero), then its quote."""
+    digits = str(max_row)
+    over = [rb"0", rb"[0-9]{%d,}" % (len(digits) + 1)]  # a leading zero, or more digits
+    for k, d in enumerate(digits):
+        if d != "9":  # as many digits: equal up to k, larger at k
+            over.append(digits[:k].encode()
+                        + b'[%d-9][0-9]{%d}"' % (int(d) + 1, len(digits) - k - 1))
+    return b"(?:%s)" % b"|".join(over)
+
+
+@functools.lru_cache(maxsize=64)
 def _cell_check(known: bytes, max_row: int) -> re.Pattern[bytes]:
     """A cell without a leading reference, in a column not in *known* (group ``col``),
     or with a row over *max_row* (or written with a leading zero)."""
-    digits = str(max_row)
-    over = []
-    for k, d in enumerate(digits):
-        if d != "9":  # same length: equal up to k, larger at k
-            over.append(digits[:k].encode()
-                        + b'[%d-9][0-9]{%d}"' % (int(d) + 1, len(digits) - k - 1))
-    # a leading zero, more digits, or as many and larger; most cells have fewer digits
-    # and fail at the lookahead, before the alternatives
-    below = rb'(?:0|[0-9]{%d}|(?=[0-9]{%d}")(?:%s))' % (
-        len(digits) + 1, len(digits), b"|".join(over) or b"(?!)")
     new_col = rb"(?!(?:%s)[0-9])" % known if known else b""
     return re.compile(rb'<c(?:>| (?!r=")| r="(?:%s(?P<col>[A-Z]{1,3})[0-9]|[A-Z]{1,3}%s))'
-                      % (new_col, below))
+                      % (new_col, _below(max_row)))
 
 
 def _exact_area(path: Path, fh, info: zipfile.ZipInfo):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from infoview_analytics import read
 from infoview_analytics.errors import ResourceLimitError
@@ -179,7 +181,7 @@ def test_text_split_ragged_and_too_many_cells(tmp_path, monkeypatch):
 
 
 try:
-    from hypothesis import given, settings
+    from hypothesis import example, given, settings
     from hypothesis import strategies as st
 except ImportError:  # pragma: no cover
     given = None
@@ -208,3 +210,41 @@ def test_xlsx_area_counts_from_a1_like_the_reader(tmp_path):
     with pytest.raises(ResourceLimitError, match=r"corner_only.xlsx, sheet 'Log': the used "
                                                  r"area spans 1,048,576 rows x 16,384 columns"):
         read_file(path)
+
+
+_LETTERS = st.sampled_from(["A", "B", "C", "K", "Z", "AA", "XFD"])
+_CELLS = st.one_of(
+    st.builds(lambda col, row, zero: f'<c r="{col}{"0" if zero else ""}{row}" t="s"><v>3</v></c>',
+              _LETTERS, st.integers(1, 1_200_000), st.booleans()),
+    st.builds(lambda col, row: f'<c r="{col}{row}" t="e"><v>#N/A</v></c>', _LETTERS,
+              st.integers(1, 200)),
+    st.sampled_from(['<c t="s"><v>1</v></c>', "<c><v>1</v></c>", '<c  r="A1"/>',
+                     '<c s="1" r="B2"/>', '<row r="7">', "</row>", "<!DOCTYPE x>",
+                     "<!entity y>", '<cols><col min="1"/></cols>', "<v>x</v>"]))
+
+
+@settings(max_examples=400, deadline=None)
+@example(known={"A"}, max_row=1000, cells=["<!entity y>"])
+@example(known={"A"}, max_row=1000, cells=["<!DOCTYPE x>"])
+@example(known={"A"}, max_row=1000, cells=['<c r="A5" t="e"><v>#N/A</v></c>'])
+@example(known={"A"}, max_row=1000, cells=["<c><v>1</v></c>"])
+@example(known={"A"}, max_row=1000, cells=['<c r="A0999" t="s"><v>3</v></c>'])
+@example(known={"A"}, max_row=1000, cells=['<c r="A1001" t="s"><v>3</v></c>'])
+@example(known={"A"}, max_row=1000, cells=['<c r="B9" t="s"><v>3</v></c>'])
+@given(known=st.sets(st.sampled_from("ABCKZ"), min_size=1), max_row=st.integers(1, 999_999),
+       cells=st.lists(_CELLS, max_size=12))
+def test_the_quick_worksheet_filter_never_hides_what_the_exact_checks_find(known, max_row, cells):
+    """quiet() skips a chunk's exact checks: it must be False wherever they find something."""
+    data = "".join(cells).encode()
+
+    def state() -> read._FastBound:
+        bound = read._FastBound()
+        bound.cols, bound.max_row = {c.encode() for c in known}, max_row
+        return bound
+
+    exact, scan = state(), read._PartScan()
+    exact.update(data, scan)
+    found = (exact.exact_needed or exact.cols != state().cols or scan.errors
+             or read._DTD.search(data) is not None)
+    if found:
+        assert not state().quiet(data)
