@@ -1111,7 +1111,14 @@ def _csv_options(delimiter: str) -> dict:
 
 
 def _first_width(body: str, delimiter: str) -> int:
-    return pd.read_csv(io.StringIO(body), nrows=1, **_csv_options(delimiter)).shape[1]
+    """Fields in the first record, parsed from the text's start only (copying all of a
+    big table into the parser's buffer costs more than the parse). A first record
+    longer than that start is cut, which the full parse then refuses."""
+    start = body[: _WIDTH_SPAN]
+    return pd.read_csv(io.StringIO(start), nrows=1, **_csv_options(delimiter)).shape[1]
+
+
+_WIDTH_SPAN = 1 << 20
 
 
 def _split_columns(text: str, delimiter: str) -> tuple[Rows, list] | None:
