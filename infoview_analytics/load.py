@@ -31,7 +31,7 @@ from .mapping import (
     read_mapping_file,
     validate_explicit,
 )
-from .normalise import PROBLEMS_PER_KIND, map_unique, normalise_sheet
+from .normalise import PROBLEMS_PER_KIND, normalise_sheet
 from .read import RawSheet, iter_input_files, read_file
 from .schema import COLUMN_NAMES, STRING, conform, empty_log
 from .vocab import FIELD_ALIASES, squash
@@ -350,7 +350,7 @@ def _load_file(path: Path, label: str, file_report: FileReport, *, explicit, see
         default_seeker = raw.sheet if per_seeker and raw.sheet else path.stem
         result = normalise_sheet(raw, plan, seeker=seeker, default_seeker=default_seeker,
                                  cohort=cohort)
-        result.frame["source_file"] = label
+        result.frame["source_file"] = pd.Series(label, index=result.frame.index, dtype=STRING)
         sheet_report.header_row = raw.first_row + h
         sheet_report.rows_read = result.rows_read
         sheet_report.rows_loaded = len(result.frame)
@@ -442,13 +442,16 @@ def _finish(log: pd.DataFrame) -> pd.DataFrame:
 
 def _first_spelling(values: pd.Series) -> pd.Series:
     """Case- and space-insensitive variants take the first spelling seen."""
-    # per distinct value, then the first spelling of each key by its first position
-    text = map_unique(values.astype("string").to_numpy(dtype=object), lambda v: " ".join(v.split()))
-    key = map_unique(text, str.casefold)
-    codes, _ = pd.factorize(key, use_na_sentinel=True)
-    out = np.full(len(text), None, dtype=object)
-    valid = codes >= 0
+    # per distinct value: its spelling with spaces tidied, and its key; each key then
+    # takes the spelling at its first row
+    codes, uniques = pd.factorize(values.astype(STRING), use_na_sentinel=True)
+    text = np.array([" ".join(v.split()) for v in uniques] + [None], dtype=object)
+    key_of, _ = pd.factorize(np.array([t.casefold() for t in text[:-1]], dtype=object))
+    keys = np.append(key_of, -1)[codes]  # per row; -1 where missing
+    out = np.full(len(codes), None, dtype=object)
+    valid = keys >= 0
     if valid.any():
-        _, first = np.unique(codes[valid], return_index=True)
-        out[valid] = text[np.flatnonzero(valid)[first]][codes[valid]]
+        _, first = np.unique(keys[valid], return_index=True)
+        rows = np.flatnonzero(valid)
+        out[valid] = text[codes[rows[first]]][keys[valid]]
     return pd.Series(out, index=values.index, dtype=STRING)

@@ -21,7 +21,7 @@ from .dates import DateColumn, NoYear, parse_date_column, resolve_missing_years
 from .mapping import FIELD_TARGETS, SheetPlan
 from .read import RawSheet
 from .rows import with_none
-from .schema import CHANNELS, STAGES, STRING
+from .schema import ACTIVITIES, CHANNELS, OUTCOMES, STAGES, STRING
 from .vocab import (
     StatusMeaning,
     combine_statuses,
@@ -139,6 +139,8 @@ def _code_column(codes: np.ndarray, uniques: np.ndarray, column: np.ndarray | No
 
 CHANNEL_DTYPE = pd.CategoricalDtype(CHANNELS)
 _STAGE_DTYPE = pd.CategoricalDtype(STAGES, ordered=True)
+_OUTCOME_DTYPE = pd.CategoricalDtype(OUTCOMES)
+_ACTIVITY_DTYPE = pd.CategoricalDtype(ACTIVITIES)
 
 
 def _categorical(table: np.ndarray, codes: np.ndarray,
@@ -346,7 +348,8 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
                                       "notes or other text)")
     keep &= identifying
     frame["source_row"] = rownums
-    frame["source_sheet"] = raw.sheet
+    frame["source_sheet"] = pd.Series(pd.NA if raw.sheet is None else raw.sheet,
+                                      index=frame.index, dtype=STRING)
     result = pd.DataFrame(frame).loc[keep].reset_index(drop=True)
     kept_rows = set(rownums[keep].tolist())
     out.problems = [p for p in out.problems if p["row"] is None or p["row"] in kept_rows]
@@ -494,18 +497,20 @@ def _clean_company(frame: _Columns, company: pd.Series, out: _Collector) -> None
     frame["company"] = pd.Series(cleaned[codes], index=frame.index, dtype=STRING)
 
 
-def _activity(sources, fields, n, out: _Collector, keep) -> np.ndarray:
+def _activity(sources, fields, n, out: _Collector, keep) -> pd.Categorical:
     contact_like = bool(set(fields) & {"contact", "contact_first", "to_party"})
     default = "networking" if contact_like and "posting" not in fields else "application"
     if not sources:
-        return np.full(n, default, dtype=object)
+        return pd.Categorical.from_codes(np.full(n, ACTIVITIES.index(default), dtype=np.int8),
+                                         dtype=_ACTIVITY_DTYPE)
     header, values = sources[0]
-    mapped = map_unique(values, parse_activity)
-    bad = values.notna().to_numpy() & pd.isna(mapped) & keep
-    for pos in np.flatnonzero(bad):
+    codes, mapped = map_codes(values, parse_activity)
+    unread = pd.isna(mapped)
+    unread[-1] = False  # code -1: nothing written
+    for pos in np.flatnonzero(unread[codes] & keep):
         out.problem(pos, header, values.iat[pos],
                     f"not 'networking' or 'application'; read as '{default}'")
-    return np.where(pd.isna(mapped), default, mapped)
+    return _categorical(np.where(pd.isna(mapped), default, mapped), codes, _ACTIVITY_DTYPE)
 
 
 # ---------------------------------------------------------------------------
@@ -682,11 +687,6 @@ def _derive_stage(frame: _Columns, flags: dict,
     # Each status column holds a few distinct meanings: look attributes up per meaning.
     factorized = statuses
 
-    def per_row(attr: str, codes: np.ndarray, meanings) -> np.ndarray:
-        table = np.array([None if m is None else getattr(m, attr) for m in meanings],
-                         dtype=object)
-        return table[codes]
-
     def from_status(attr: str, want: bool) -> np.ndarray:
         acc = np.zeros(n, bool)
         for codes, meanings in factorized:
@@ -695,13 +695,16 @@ def _derive_stage(frame: _Columns, flags: dict,
             acc |= hit[codes]
         return acc
 
-    outcome = np.full(n, None, dtype=object)
+    # outcomes as codes of OUTCOMES (-1: none yet), so the column is built without hashing
+    open_, offer_, rejected, declined = (OUTCOMES.index(o) for o in
+                                         ("open", "offer", "rejected", "declined"))
+    outcome = np.full(n, -1, dtype=np.int8)
     for codes, uniques in factorized:  # the first status-like column naming an outcome wins
-        vals = per_row("outcome", codes, uniques) if n else outcome
-        outcome = np.where(pd.isna(outcome), vals, outcome)
-    outcome = np.where(truth(flags["stage_rejected"]) & ~np.isin(outcome, ["offer"]),
-                       "rejected", outcome)
-    outcome = np.where(pd.isna(outcome) & truth(flags["stage_open"]), "open", outcome)
+        table = np.array([-1 if m is None or m.outcome is None else OUTCOMES.index(m.outcome)
+                          for m in uniques], dtype=np.int8)
+        outcome = np.where(outcome < 0, table[codes], outcome)
+    outcome = np.where(truth(flags["stage_rejected"]) & (outcome != offer_), rejected, outcome)
+    outcome = np.where((outcome < 0) & truth(flags["stage_open"]), open_, outcome)
 
     referrals = frame["referrals"]
     referred = from_status("referred", True) | (referrals.fillna(0) > 0).to_numpy()
@@ -712,7 +715,7 @@ def _derive_stage(frame: _Columns, flags: dict,
         frame["info_interview_on"].notna().to_numpy()
     responded = (truth(flags["responded"]) | truth(flags["stage_responded"]) |
                  from_status("responded", True) | frame["responded_on"].notna().to_numpy() |
-                 np.isin(outcome, ["rejected", "declined"]) | info | referred | job)
+                 (outcome == rejected) | (outcome == declined) | info | referred | job)
     any_signal = responded | info | referred | job | offer
     not_contacted = (falsity(flags["contacted_flag"]) | from_status("contacted", False)) & \
         ~any_signal & ~truth(flags["contacted_flag"])
@@ -742,9 +745,10 @@ def _derive_stage(frame: _Columns, flags: dict,
     frame["thank_you"] = pd.array(np.full(n, None, object) if thank_you is None else thank_you,
                                   dtype="boolean")
 
-    outcome = np.where(offer & (pd.isna(outcome) | (outcome == "open")), "offer", outcome)
-    outcome = np.where(~offer & (outcome == "offer"), "open", outcome)
-    frame["outcome"] = np.where(pd.isna(outcome), "open", outcome)
+    outcome = np.where(offer & ((outcome < 0) | (outcome == open_)), offer_, outcome)
+    outcome = np.where(~offer & (outcome == offer_), open_, outcome)
+    frame["outcome"] = pd.Categorical.from_codes(np.where(outcome < 0, open_, outcome)
+                                                 .astype(np.int8), dtype=_OUTCOME_DTYPE)
 
 
 def _referrals_named(frame: _Columns, referred_by: pd.Series) -> np.ndarray:
