@@ -524,9 +524,9 @@ class _FastBound:
         cell, a cell without a leading reference, in a column not seen yet or below the
         rows so far. It may say no where they find nothing; then they run.
         """
-        if not self.cols or any(len(c) > 1 for c in self.cols) or self.exact_needed:
+        if not self.cols or any(len(c) > 2 for c in self.cols) or self.exact_needed:
             return False
-        pattern = _quiet_pattern(b"".join(sorted(self.cols)).decode(), self.max_row)
+        pattern = _quiet_pattern(frozenset(self.cols), self.max_row)
         return not pc.match_substring_regex(pa.array([data], pa.binary()), pattern)[0].as_py()
 
     def update(self, body: bytes, scan: _PartScan) -> None:
@@ -542,20 +542,11 @@ class _FastBound:
                                         value.group(1).decode("utf-8", "replace")))
 
     def _cells(self, body: bytes) -> None:
-        """Note new column letters, and whether the exact area is needed: a cell without
-        a leading reference, or below every row tag so far. One C-speed search per new
-        column (every cell is visited once per body)."""
-        pos = 0
-        while not self.exact_needed:
-            known = b"|".join(sorted(self.cols, key=len, reverse=True))
-            m = _cell_check(known, self.max_row).search(body, pos)
-            if m is None:
-                return
-            if m.group("col") is None:
-                self.exact_needed = True
-                return
-            self.cols.add(m.group("col"))
-            pos = m.start()
+        """Note *body*'s column letters, and whether the exact area is needed: a cell
+        without a leading reference, or below every row tag so far."""
+        self.cols.update(_COL_REF.findall(body))
+        if _CELL_WITHOUT_REF.search(body) or _below_row(self.max_row).search(body):
+            self.exact_needed = True
 
     def bound(self) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
         """Rows 1..largest row tag (no cell lies below it, or exact_needed), columns seen."""
@@ -566,12 +557,26 @@ class _FastBound:
 
 
 @functools.lru_cache(maxsize=64)
-def _quiet_pattern(letters: str, max_row: int) -> str:
-    """RE2 for :meth:`_FastBound.quiet`: single-letter columns *letters* seen so far."""
-    others = "".join(ch for ch in string.ascii_uppercase if ch not in letters)
-    new_col = (f"[{others}]|" if others else "") + "[A-Z]{2,3}"
+def _quiet_pattern(columns: frozenset[bytes], max_row: int) -> str:
+    """RE2 for :meth:`_FastBound.quiet`, given the columns seen so far (one or two letters)."""
     return (r'<!(?i:doctype|entity)|t="e"|<c(?:>| (?:[^r]|r[^=]|r=[^"]))'
-            rf'|<c r="(?:{new_col})[0-9]|<c r="[A-Z]{{1,3}}{_below(max_row).decode()}')
+            rf'|<c r="(?:{_other_columns(columns)})[0-9]'
+            rf'|<c r="[A-Z]{{1,3}}{_below(max_row).decode()}')
+
+
+def _other_columns(columns: frozenset[bytes]) -> str:
+    """A regex for the column letters not in *columns* (none of three letters)."""
+    def others(known: set[str]) -> str:
+        return "".join(ch for ch in string.ascii_uppercase if ch not in known)
+
+    names = {c.decode() for c in columns}
+    singles = others({c for c in names if len(c) == 1})
+    alternatives = [f"[{singles}]"] if singles else []
+    for first in string.ascii_uppercase:
+        seconds = others({c[1] for c in names if len(c) == 2 and c[0] == first})
+        if seconds:
+            alternatives.append(first + (f"[{seconds}]" if len(seconds) < 26 else "[A-Z]"))
+    return "|".join([*alternatives, "[A-Z]{3}"])
 
 
 def _below(max_row: int) -> bytes:
@@ -585,13 +590,14 @@ def _below(max_row: int) -> bytes:
     return b"(?:%s)" % b"|".join(over)
 
 
+_COL_REF = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+_CELL_WITHOUT_REF = re.compile(rb'<c(?:>| (?!r="))')
+
+
 @functools.lru_cache(maxsize=64)
-def _cell_check(known: bytes, max_row: int) -> re.Pattern[bytes]:
-    """A cell without a leading reference, in a column not in *known* (group ``col``),
-    or with a row over *max_row* (or written with a leading zero)."""
-    new_col = rb"(?!(?:%s)[0-9])" % known if known else b""
-    return re.compile(rb'<c(?:>| (?!r=")| r="(?:%s(?P<col>[A-Z]{1,3})[0-9]|[A-Z]{1,3}%s))'
-                      % (new_col, _below(max_row)))
+def _below_row(max_row: int) -> re.Pattern[bytes]:
+    """A cell with a row over *max_row* (or written with a leading zero)."""
+    return re.compile(rb'<c r="[A-Z]{1,3}%s' % _below(max_row))
 
 
 def _exact_area(path: Path, fh, info: zipfile.ZipInfo):
