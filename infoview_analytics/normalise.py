@@ -599,7 +599,9 @@ def _sum_counts(sources, out: _Collector, keep, *, names_count: bool) -> pd.Seri
         counts = np.asarray([np.nan if m is None or (isinstance(m, str) and m == "?") else m
                              for m in mapped], float)[codes]
         total = np.where(np.isnan(total), counts, total + np.nan_to_num(counts))
-    return pd.Series(pd.array(np.where(np.isnan(total), None, total), dtype="Int64"))
+    missing = np.isnan(total)  # whole counts: sums of non-negative integers
+    return pd.Series(pd.arrays.IntegerArray(np.where(missing, 0, total).astype(np.int64),
+                                            missing))
 
 
 def _flag_cell(value: object) -> object:
