@@ -1,16 +1,18 @@
-"""Big .xlsx sheets read column by column (calamine to Arrow) instead of cell by cell.
+"""Big sheets and text tables read column by column (Arrow) instead of cell by cell.
 
 python-calamine makes a Python object of every cell (two million for a 100,000-lead
 log), which normalisation then hashes again to find the distinct values. fastexcel
 runs the same calamine parser but hands each column over as one typed Arrow array;
-dictionary-encoding it gives normalisation its codes directly.
+dictionary-encoding it gives normalisation its codes directly. Text tables go the
+same way through Arrow's csv reader (:func:`split_text`).
 
 fastexcel types a column as a whole, so this path takes a sheet only when every
 column below the first :data:`HEAD_ROWS` rows holds one kind of cell (text, number,
 yes/no or date) and the sheet's cells start at A1. Those first rows (titles, the
 header, notes above it) are read cell by cell, by python-calamine from a copy of the
 workbook cut after them, so they keep each cell's own type. A sheet that does not
-qualify, and every small one, is read cell by cell, with the same result.
+qualify, and every small one (under :data:`MIN_ROWS`), is read cell by cell, with the
+same result; ``tests/test_columnar.py`` holds the two paths to that.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ logging.getLogger("fastexcel").setLevel(logging.ERROR)
 __all__ = ["HEAD_ROWS", "MIN_ROWS", "available", "head_cut", "read_sheet", "split_text"]
 
 HEAD_ROWS = 64  #: rows read cell by cell; more than the header search looks at (30)
-MIN_ROWS = 5_000  #: smaller sheets are read cell by cell: as fast, and one path to trust
+MIN_ROWS = 5_000  #: smaller sheets and tables are read cell by cell: as fast, one path to trust
 
 _ROW_TAG = re.compile(rb'<row r="([0-9]{1,7})"')
 _SHEET_DATA = re.compile(rb"<((?:\w+:)?)sheetData\b[^>]*?(/?)>")
