@@ -632,14 +632,22 @@ def funnel(log: pd.DataFrame, *, by: By = None, alpha: float = 0.05) -> pd.DataF
     keys = _keys(by)
     c = _contacted(log)
     codes = log["stage"].cat.codes.to_numpy()[c]
-    if keys:
-        frame = _group_frame(log, keys)[c].reset_index(drop=True)
-        for i, stage in enumerate(STAGES):
-            frame[stage] = (codes >= i).astype(int)
-        wide = _sum_by(frame, keys, list(STAGES))
-    else:  # leads whose furthest stage is each one or later, counted without a column each
+    if not keys:  # leads whose furthest stage is each one or later: one small table
         reached = np.cumsum(np.bincount(codes, minlength=len(STAGES))[::-1])[::-1]
-        wide = pd.DataFrame({stage: [int(reached[i])] for i, stage in enumerate(STAGES)})
+        above = np.concatenate([[np.nan], reached[:-1]]).astype(float)
+        table = pd.DataFrame({
+            "stage": pd.Categorical(STAGES, categories=STAGES, ordered=True),
+            "n": np.full(len(STAGES), reached[0], dtype=np.int64),
+            "count": reached.astype(np.int64),
+            "step_rate": reached / np.where(above > 0, above, np.nan),
+        })
+        _add_rate(table, "count", alpha=alpha)
+        table = table[["stage", "n", "count", "rate", "ci_low", "ci_high", "step_rate"]]
+        return _flag_small(table, "funnel")
+    frame = _group_frame(log, keys)[c].reset_index(drop=True)
+    for i, stage in enumerate(STAGES):
+        frame[stage] = (codes >= i).astype(int)
+    wide = _sum_by(frame, keys, list(STAGES))
     parts = []
     for i, stage in enumerate(STAGES):
         part = wide[keys].copy()
