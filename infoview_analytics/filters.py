@@ -30,13 +30,14 @@ def _missing_label(column: str) -> str:
     return "unassigned" if column == "cohort" else "unknown"
 
 
-def _labels(log: pd.DataFrame, column: str) -> pd.Series:
-    """The column as strings, missing values under their label (as the metrics group them)."""
+def _matches(log: pd.DataFrame, column: str, wanted: list[str]) -> np.ndarray:
+    """Rows whose value, as text (missing ones under their label, as the metrics group
+    them), is one of *wanted*; each distinct value is compared once."""
     if column not in log.columns:
-        return pd.Series(_missing_label(column), index=log.index, dtype=object)
-    values = log[column]
-    text = values.astype(object).where(values.notna(), _missing_label(column))
-    return text.map(str)
+        return np.full(len(log), _missing_label(column) in wanted)
+    codes, uniques = pd.factorize(log[column], use_na_sentinel=True)
+    labels = np.array([str(u) for u in uniques] + [_missing_label(column)], dtype=object)
+    return np.isin(labels, wanted)[codes]
 
 
 def _wanted(value: Selection) -> list[str]:
@@ -112,7 +113,7 @@ def filter_log(
     for column, value in chosen.items():
         if value is None:
             continue
-        keep &= _labels(log, column).isin(_wanted(value)).to_numpy(dtype=bool)
+        keep &= _matches(log, column, _wanted(value))
     first = _day(start, "start") if start is not None else None
     last = _day(end, "end") if end is not None else None
     if first is not None and last is not None and first > last:
