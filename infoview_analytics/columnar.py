@@ -93,10 +93,13 @@ def read_sheet(path: Path, sheet: str, part: str, head_xml: bytes,
         raise
     except BaseException:  # mixed cell kinds in a column (or anything odd): cell by cell
         return None
-    tail = [_encode(column) for column in table.columns]
+    n_tail = table.num_rows
+    holder = [table]
+    del table
+    tail = _encode_all(holder)
     if any(t is None for t in tail):
         return None
-    return _join(head, tail, table.num_rows)
+    return _join(head, tail, n_tail)
 
 
 def split_text(body: str, delimiter: str, width: int) -> list[tuple[np.ndarray, np.ndarray]] | None:
@@ -111,8 +114,9 @@ def split_text(body: str, delimiter: str, width: int) -> list[tuple[np.ndarray, 
         return None
     names = [f"c{j}" for j in range(width)]
     try:
+        raw = body.encode("utf-8")
         table = pa_csv.read_csv(
-            io.BytesIO(body.encode("utf-8")),
+            io.BytesIO(raw),
             read_options=pa_csv.ReadOptions(column_names=names),
             parse_options=pa_csv.ParseOptions(
                 delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
@@ -122,7 +126,10 @@ def split_text(body: str, delimiter: str, width: int) -> list[tuple[np.ndarray, 
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowException, UnicodeError, ValueError):
         return None
-    return [_encode(column) for column in table.columns]
+    del raw
+    holder = [table]
+    del table
+    return _encode_all(holder)
 
 
 def _read_head(path: Path, sheet: str, part: str, head_xml: bytes,
@@ -165,6 +172,22 @@ def _read_head(path: Path, sheet: str, part: str, head_xml: bytes,
     return grid
 
 
+def _encode_all(holder: list) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    """:func:`_encode` of each column of the table in the one-item *holder*.
+
+    The holder is emptied, so that this is the table's only reference and each
+    column's cells are let go once encoded (half the peak memory of a big text table).
+    """
+    table = holder.pop()
+    columns = []
+    for name in table.column_names:
+        columns.append(_encode(table.column(name)))
+        table = table.drop_columns([name])
+    del table
+    pa.default_memory_pool().release_unused()  # the allocator would keep the cells' pages
+    return columns
+
+
 def _encode(column) -> tuple[np.ndarray, np.ndarray] | None:
     """``(codes, uniques)`` of one Arrow column as python-calamine would give its cells.
 
@@ -186,7 +209,8 @@ def _encode(column) -> tuple[np.ndarray, np.ndarray] | None:
     encoded = pc.dictionary_encode(column)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
-    codes = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.intp, copy=False)
+    # int32, half the memory of intp; a writable copy, as callers empty cells in place
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False, writable=True)
     values = encoded.dictionary.to_pylist()
     if pa.types.is_timestamp(kind):  # python-calamine gives a date when there is no time
         values = [v.date() if v.time() == dt.time() else v for v in values]
@@ -195,7 +219,7 @@ def _encode(column) -> tuple[np.ndarray, np.ndarray] | None:
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         empty = np.flatnonzero(uniques == "")
         if len(empty):  # an empty text cell reads as an empty cell
-            codes = np.where(codes == empty[0], -1, codes)
+            codes[codes == empty[0]] = -1
     return codes, uniques
 
 

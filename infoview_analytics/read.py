@@ -999,6 +999,7 @@ def _read_text(path: Path, size: int) -> RawSheet:
             "is that large. Check that the right file was sent, or split it.")
     data = path.read_bytes()
     text, encoding = decode_bytes(data)
+    del data  # a big table's bytes need not outlive its text
     if not text.strip("\x00\ufeff \t\r\n\x0b\x0c"):
         raise UnreadableFileError(f"{path}: the file holds no data (only blank space). "
                                   "Re-export or re-send it.")
@@ -1170,16 +1171,19 @@ def _split_columns(text: str, delimiter: str) -> tuple[Rows, list] | None:
         space = np.fromiter((not v.strip() for v in values), dtype=bool, count=len(values))
         error = np.fromiter((v.startswith("#") and v.strip() in EXCEL_ERRORS for v in values),
                             dtype=bool, count=len(values))
-        column = np.concatenate([np.full(blank, -1, dtype=column.dtype), column])
+        if blank:
+            column = np.concatenate([np.full(blank, -1, dtype=column.dtype), column])
         for k in np.flatnonzero(error):
             errors.extend((int(i), j, values[k].strip()) for i in np.flatnonzero(column == k))
-        codes.append(np.where(space[column] & (column >= 0), -1, column))
+        if space.any():
+            column[np.isin(column, np.flatnonzero(space))] = -1
+        codes.append(column)
         uniques.append(values)
     n, width = used_extent(codes)  # error cells still count, as in _split_fast
     problems = []
     for i, j, value in sorted(errors):
         if i < n and j < width:
-            codes[j][i] = -1  # the column's own copy (np.where above)
+            codes[j][i] = -1  # the column is this table's own array
             problems.append((i + 1, j, value, _error_message(value)))
     return ColumnRows([c[:n] for c in codes[:width]], uniques[:width], n), problems
 
