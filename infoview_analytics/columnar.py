@@ -18,6 +18,7 @@ same result; ``tests/test_columnar.py`` holds the two paths to that.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import logging
 import re
@@ -41,7 +42,8 @@ except ImportError:  # pragma: no cover - exercised only where fastexcel is miss
 # the load report already says what matters about a sheet's cells.
 logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
-__all__ = ["HEAD_ROWS", "MIN_ROWS", "available", "head_cut", "read_sheet", "split_text"]
+__all__ = ["HEAD_ROWS", "MIN_ROWS", "available", "head_cut", "head_rows_pattern", "in_head_rows",
+           "read_sheet", "split_text"]
 
 HEAD_ROWS = 64  #: rows read cell by cell; more than the header search looks at (30)
 MIN_ROWS = 5_000  #: smaller sheets and tables are read cell by cell: as fast, one path to trust
@@ -69,6 +71,25 @@ def head_cut(xml: bytes) -> int | None:
         if int(m.group(1)) > HEAD_ROWS:
             return m.start()
     return None
+
+
+def in_head_rows(chunks: list[bytes]) -> bool:
+    """Whether worksheet XML from past the head holds a cell or row tag numbered in the
+    head's rows (or with a leading zero): calamine would place it there, in the rows
+    :func:`read_sheet` takes from the head. One RE2 search."""
+    found = pc.match_substring_regex(pa.array(chunks, pa.binary()), head_rows_pattern())
+    return pc.any(found).as_py()
+
+
+def head_rows_pattern() -> str:
+    """The RE2 :func:`in_head_rows` searches for."""
+    return _head_rows(HEAD_ROWS)
+
+
+@functools.lru_cache(maxsize=4)
+def _head_rows(head_rows: int) -> str:
+    numbers = "|".join(str(k) for k in range(1, head_rows + 1))
+    return rf'<(?:c|row) r="[A-Z]{{0,3}}(?:0[0-9]*|{numbers})"'
 
 
 def read_sheet(path: Path, sheet: str, part: str, head_xml: bytes,

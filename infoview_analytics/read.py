@@ -425,11 +425,13 @@ def _scan_part(path: Path, fh, info: zipfile.ZipInfo, *, is_sheet: bool,
     fast = _FastBound()
     carry = b""
     head: bytes | None = b"" if is_sheet and ods_tables is None else None
-    pending: list[tuple[bytes, bytes]] = []  # a worksheet's (data, body) to check in a batch
+    # a worksheet's (data, body, where data starts in the part), checked in batches
+    pending: list[tuple[bytes, bytes, int]] = []
     pending_size = 0
     for chunk in _inflate(path, fh, info):
         if head is not None and scan.head is None:
             head, scan.head = _find_head(head + chunk)
+        start = scan.size - len(carry)
         scan.size += len(chunk)
         if scan.size > MAX_PART_BYTES or scan.size > budget:
             limit = min(MAX_PART_BYTES, budget)
@@ -451,7 +453,7 @@ def _scan_part(path: Path, fh, info: zipfile.ZipInfo, *, is_sheet: bool,
             continue
         body, carry = _split_at_cell(data)
         fast.rows(body)
-        pending.append((data, body))
+        pending.append((data, body, start))
         pending_size += len(data)
         if pending_size >= _FILTER_BATCH or not fast.cols:
             _check_cells(path, info, fast, pending, scan)
@@ -473,17 +475,34 @@ def _scan_part(path: Path, fh, info: zipfile.ZipInfo, *, is_sheet: bool,
 
 
 def _check_cells(path: Path, info: zipfile.ZipInfo, fast: _FastBound,
-                 pending: list[tuple[bytes, bytes]], scan: _PartScan) -> None:
+                 pending: list[tuple[bytes, bytes, int]], scan: _PartScan) -> None:
     """The DTD and cell checks for a batch of a worksheet's chunks (see ``quiet``).
 
     Cells are checked against the rows up to the batch's end: still within the
-    bound, which is the largest row of the whole part.
+    bound, which is the largest row of the whole part. Past the head, a cell or row
+    tag in the head's rows (which the column-wise reader would miss) takes the
+    sheet off that path: the quick filter looks for those too in chunks wholly past
+    the head, and a chunk it does not clear is searched for them on its own.
     """
-    quiet = fast.quiet([data for data, _ in pending])
-    for (data, body), skip in zip(pending, quiet, strict=True):
+    cut = len(scan.head) if scan.head is not None else None
+    past = [cut is not None and start >= cut for _, _, start in pending]
+    quiet = [False] * len(pending)
+    for group in (True, False):
+        picked = [k for k, p in enumerate(past) if p is group]
+        if picked:
+            found = fast.quiet([pending[k][0] for k in picked],
+                               also=columnar.head_rows_pattern() if group else None)
+            for k, ok in zip(picked, found, strict=True):
+                quiet[k] = ok
+    unchecked = []
+    for (data, body, start), skip, wholly_past in zip(pending, quiet, past, strict=True):
         if not skip:
             _refuse_dtd(path, info, data)
             fast.update(body, scan)
+        if cut is not None and start + len(data) > cut and not (skip and wholly_past):
+            unchecked.append(data[max(0, cut - start):])
+    if unchecked and scan.head is not None and columnar.in_head_rows(unchecked):
+        scan.head = None
 
 
 _FILTER_BATCH = 8 * _CHUNK  #: inflated bytes per quick-filter search (one RE2 compile)
@@ -537,18 +556,20 @@ class _FastBound:
                 self.rows_in_order = False
             self.max_row = max(self.max_row, *numbers) if numbers else self.max_row
 
-    def quiet(self, chunks: list[bytes]) -> list[bool]:
+    def quiet(self, chunks: list[bytes], also: str | None = None) -> list[bool]:
         """Per chunk, whether it certainly holds nothing :meth:`update` or the DTD check
         acts on.
 
         One linear-time RE2 search (Arrow's regex kernel, about four times faster here
         than Python's per-cell matching) for anything they look for: a DTD, an error
         cell, a cell without a leading reference, in a column not seen yet or below the
-        rows so far. It may say no where they find nothing; then they run.
+        rows so far; and for *also*, one more RE2 pattern. It may say no where they
+        find nothing; then they run.
         """
         if not self.cols or any(len(c) > 2 for c in self.cols) or self.exact_needed:
             return [False] * len(chunks)
         pattern = _quiet_pattern(frozenset(self.cols), self.max_row)
+        pattern = f"{pattern}|{also}" if also else pattern
         found = pc.match_substring_regex(pa.array(chunks, pa.binary()), pattern)
         return [not hit for hit in found.to_pylist()]
 

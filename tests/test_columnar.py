@@ -228,6 +228,24 @@ def test_rows_out_of_order_are_read_cell_by_cell(tmp_path, column_wise):
     assert len(log) == 300
 
 
+@pytest.mark.parametrize("late", [b'<c r="H5" t="inlineStr"><is><t>late note</t></is></c>',
+                                  b'<c r="I64" t="inlineStr"><is><t>late note</t></is></c>'])
+@pytest.mark.parametrize("leads, after", [(300, 250), (4000, 3900)],
+                         ids=["in the head's chunk", "megabytes later"])
+def test_a_cell_of_the_head_rows_written_later_is_read_cell_by_cell(
+        tmp_path, column_wise, monkeypatch, late, leads, after):
+    """calamine places a cell by its reference: one in the head's rows but written among
+    later rows would be missed by both halves of the column-wise read."""
+    monkeypatch.setattr(columnar, "HEAD_ROWS", 64)
+    path = _save(tmp_path / "log.xlsx", _leads(leads))
+    _rewrite_sheet(path, lambda xml: xml.replace(b'</row><row r="%d"' % (after + 1),
+                                                 late + b'</row><row r="%d"' % (after + 1), 1))
+    log, report = _assert_same(path)
+    assert column_wise == []
+    cells = {str(v) for column in log.columns for v in log[column].dropna()}
+    assert "late note" in cells | {p["value"] for p in report.files[0].problems}
+
+
 def test_error_cells_are_read_cell_by_cell(tmp_path, column_wise):
     """An error cell (#N/A) reads as empty with a problem noted, not as its text."""
     path = _save(tmp_path / "log.xlsx", _leads(300))
