@@ -27,16 +27,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import python_calamine as calamine
 
 from .rows import ColumnRows, used_extent
 
-try:  # an optional speed-up: without it every sheet is read cell by cell
+try:  # a dependency, but where it cannot be installed every sheet is read cell by cell
     import fastexcel
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pa_csv
-except ImportError:  # pragma: no cover - exercised only where fastexcel is missing
+except ImportError:  # exercised by tests/test_benchmarks.py, which hides it
     fastexcel = None
 # fastexcel logs each all-empty column it types as text straight to the terminal;
 # the load report already says what matters about a sheet's cells.
@@ -57,7 +57,7 @@ _EPOCH_MS = (dt.datetime(1900, 1, 1) - dt.datetime(1970, 1, 1)) // dt.timedelta(
 
 
 def available() -> bool:
-    """Whether fastexcel (and pyarrow) are installed."""
+    """Whether fastexcel is installed (for workbooks; text tables need only pyarrow)."""
     return fastexcel is not None
 
 
@@ -131,8 +131,6 @@ def split_text(body: str, delimiter: str, width: int) -> list[tuple[np.ndarray, 
     row of empty cells). ``None`` unless every other record has *width* fields:
     ragged rows are left to the cell-by-cell reader, which pads them.
     """
-    if fastexcel is None:
-        return None
     names = [f"c{j}" for j in range(width)]
     try:
         raw = body.encode("utf-8")

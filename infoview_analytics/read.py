@@ -1176,7 +1176,7 @@ def _split_columns(text: str, delimiter: str) -> tuple[Rows, list] | None:
     """A big, regular text table split column-wise (:func:`columnar.split_text`), with
     its cell problems; the cells :func:`_split_fast` gives. None: split it cell by cell."""
     split = _body(text, delimiter)
-    if split is None or split[2] < columnar.MIN_ROWS or not columnar.available():
+    if split is None or split[2] < columnar.MIN_ROWS:
         return None
     body, blank, _ = split
     try:
