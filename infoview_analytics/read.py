@@ -428,6 +428,7 @@ def _scan_part(path: Path, fh, info: zipfile.ZipInfo, *, is_sheet: bool,
     # a worksheet's (data, body, where data starts in the part), checked in batches
     pending: list[tuple[bytes, bytes, int]] = []
     pending_size = 0
+    utf8 = True  # so far; python-calamine refuses text that is not, fastexcel lets it pass
     for chunk in _inflate(path, fh, info):
         if head is not None and scan.head is None:
             head, scan.head = _find_head(head + chunk)
@@ -453,6 +454,8 @@ def _scan_part(path: Path, fh, info: zipfile.ZipInfo, *, is_sheet: bool,
             continue
         body, carry = _split_at_cell(data)
         fast.rows(body)
+        if utf8 and (head is not None or scan.head is not None):  # a column-wise candidate
+            utf8 = _is_utf8(body)
         pending.append((data, body, start))
         pending_size += len(data)
         if pending_size >= _FILTER_BATCH or not fast.cols:
@@ -465,7 +468,7 @@ def _scan_part(path: Path, fh, info: zipfile.ZipInfo, *, is_sheet: bool,
     _check_cells(path, info, fast, pending, scan)
     fast.rows(carry)
     fast.update(carry, scan)
-    if not fast.rows_in_order:
+    if not (fast.rows_in_order and utf8 and _is_utf8(carry)):
         scan.head = None
     scan.rows, scan.cols = fast.bound()
     rows, cols = _extent(scan)
@@ -514,6 +517,17 @@ def _refuse_dtd(path: Path, info: zipfile.ZipInfo, data: bytes) -> None:
             f"{path}: part '{info.filename}' declares a DOCTYPE or ENTITY, which spreadsheet "
             "programs never write (the 'billion laughs' attack uses them); the file was not "
             "read. If you trust it, open it in a spreadsheet program and save it again.")
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether *data* (cut at a tag's start) is valid UTF-8; ASCII is checked in C at once."""
+    if data.isascii():
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _find_head(xml: bytes) -> tuple[bytes | None, bytes | None]:
