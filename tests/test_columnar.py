@@ -386,9 +386,10 @@ def _assert_alike(data: bytes, suffix: str, head_rows: int) -> None:
             columnar.MIN_ROWS, columnar.HEAD_ROWS = saved
         cell_by_cell = _cell_by_cell(_outcome, path)
     if column_wise[0] == "loaded" and cell_by_cell[0] == "error":
-        # Known and accepted: fastexcel's build of calamine (0.36) reads some damaged
-        # sheet XML (a close tag without its open tag, a tag left open at the end) that
-        # python-calamine's build (0.37) refuses. The column-wise read then loads the
+        # Known and accepted: python-calamine checks the sheet's XML to its last tag and
+        # refuses a stray close tag (or a tag left open) as damaged; fastexcel stops at
+        # the end of the sheet's data and reads it (the same with python-calamine 0.9.0,
+        # which bundles fastexcel's calamine). The column-wise read then loads the
         # sheet, and its report must still account for every row.
         assert "cannot be read (" in cell_by_cell[2] and "damaged" in cell_by_cell[2], \
             cell_by_cell
