@@ -120,10 +120,7 @@ def _code_column(codes: np.ndarray, uniques: np.ndarray, column: np.ndarray | No
     tcodes, tuniques = pd.factorize(text, use_na_sentinel=True)  # '1' and 1.0 read alike
     tcodes[-1] = -1
     text_codes = tcodes[codes]
-    values = np.empty(len(tuniques) + 1, dtype=object)
-    values[:-1] = tuniques
-    values[-1] = None
-    text_series = pd.Series(values[text_codes], dtype=object, copy=False)
+    text_series = pd.Series(with_none(tuniques)[text_codes], dtype=object, copy=False)
     _register(text_series, text_codes, np.asarray(tuniques, dtype=object))
     used = tcodes[:-1] >= 0  # raw values whose text is not blank
     raw_codes = np.where(text_codes >= 0, codes, -1)

@@ -1049,12 +1049,13 @@ def _read_text(path: Path, size: int) -> RawSheet:
         note_nul = []
     delimiter = _sniff_delimiter(text, path.suffix.lower())
     notes = [f"encoding {encoding}", f"delimiter {delimiter!r}", *note_nul]
-    columns = _split_columns(text, delimiter)
+    start = _body(text, delimiter)  # found once for both splitters
+    columns = _split_columns(start, delimiter)
     if columns is not None:
         raw = RawSheet(path, None, columns[0], 1, notes=notes, modified=path.stat().st_mtime)
         raw.cell_problems = columns[1]
         return raw
-    split = _split_fast(text, delimiter)
+    split = _split_fast(start, delimiter)
     if split is None:
         rows = _trim(_split_rows(path, text, delimiter))
         raw = RawSheet(path, None, rows, 1, notes=notes, modified=path.stat().st_mtime)
@@ -1093,9 +1094,11 @@ _ERROR_TEXT = re.compile("|".join(re.escape(e) for e in sorted(EXCEL_ERRORS)))
 _SAW_FIELDS = re.compile(r"Expected [0-9]+ fields in line [0-9]+, saw ([0-9]+)")
 
 
-def _split_fast(text: str, delimiter: str) -> tuple[np.ndarray, np.ndarray | None] | None:
-    """*text* split by pandas' C parser into a grid of cells (blank ones None), or None.
+def _split_fast(start: tuple[str, int, int] | None, delimiter: str
+                ) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """A text split by pandas' C parser into a grid of cells (blank ones None), or None.
 
+    *start* is what :func:`_body` found in the text (None: leave it to the csv module).
     With the grid comes a mask of its cells holding spreadsheet errors (#REF! ...), or
     None when the text holds none.
 
@@ -1108,10 +1111,9 @@ def _split_fast(text: str, delimiter: str) -> tuple[np.ndarray, np.ndarray | Non
     Rows longer than the first are found by the parser's error, then parsed
     with that width (a few times at most).
     """
-    split = _body(text, delimiter)
-    if split is None:
+    if start is None:
         return None
-    body, blank, records = split
+    body, blank, records = start
     width: int | None = None
     for _ in range(6):
         try:
@@ -1186,13 +1188,13 @@ def _first_width(body: str, delimiter: str) -> int:
 _WIDTH_SPAN = 1 << 20
 
 
-def _split_columns(text: str, delimiter: str) -> tuple[Rows, list] | None:
+def _split_columns(start: tuple[str, int, int] | None, delimiter: str
+                   ) -> tuple[Rows, list] | None:
     """A big, regular text table split column-wise (:func:`columnar.split_text`), with
     its cell problems; the cells :func:`_split_fast` gives. None: split it cell by cell."""
-    split = _body(text, delimiter)
-    if split is None or split[2] < columnar.MIN_ROWS:
+    if start is None or start[2] < columnar.MIN_ROWS:
         return None
-    body, blank, _ = split
+    body, blank, _ = start
     try:
         width = _first_width(body, delimiter)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError):
