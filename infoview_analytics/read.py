@@ -142,8 +142,37 @@ def read_file(path: Path, *, sheet: str | None = None) -> list[RawSheet]:
     if kind == "html":
         return _read_html(path, size)
     _check_workbook(path, head, kind)
-    scan = _scan_zip(path) if kind == "zip" else None
-    return _read_workbook(path, sheet, scan)
+    if kind != "zip":
+        return _read_workbook(path, sheet, None)
+    tails = _start_tails(path, sheet)
+    try:
+        return _read_workbook(path, sheet, _scan_zip(path), tails)
+    finally:
+        if tails is not None:
+            tails.close()
+
+
+def _start_tails(path: Path, only_sheet: str | None) -> columnar.Tails | None:
+    """The big sheets' column-wise parse, started beside the scan (``columnar.Tails``).
+
+    Picked from the declared part sizes, before anything is inflated; within the
+    limits only, since the scan will refuse anything past them.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if (sum(i.file_size for i in infos) > MAX_TOTAL_BYTES
+                    or any(i.file_size > MAX_PART_BYTES for i in infos)):
+                return None
+            big = {i.filename for i in infos
+                   if _is_worksheet(i.filename) and i.file_size >= columnar.PARALLEL_BYTES}
+            if not big:
+                return None
+            sheets = [name for name, part in _sheet_parts(zf, dict.fromkeys(big)).items()
+                      if only_sheet in (None, name)]
+    except _ZIP_ERRORS:
+        return None
+    return columnar.Tails.start(path, sheets)
 
 
 def _only_blank_space(path: Path) -> bool:
@@ -896,8 +925,8 @@ def _check_area(path: Path, sheet: str, rows: int, cols: int) -> None:
             "rows and columns after the data and save, or save the sheet as .csv.")
 
 
-def _read_workbook(path: Path, only_sheet: str | None,
-                   scan: _ZipScan | None = None) -> list[RawSheet]:
+def _read_workbook(path: Path, only_sheet: str | None, scan: _ZipScan | None = None,
+                   tails: columnar.Tails | None = None) -> list[RawSheet]:
     try:
         wb = calamine.CalamineWorkbook.from_path(str(path))
     except calamine.PasswordError as exc:
@@ -928,7 +957,7 @@ def _read_workbook(path: Path, only_sheet: str | None,
                        key=lambda p: _area(p), default=None)
         if part is not None:
             _check_area(path, name, *_extent(part))
-        columns = _read_columns(path, name, part, scan)
+        columns = _read_columns(path, name, part, scan, tails)
         if columns is not None:
             sheets.append(RawSheet(path, name, columns, 1, modified=modified))
             continue
@@ -956,14 +985,14 @@ def _read_workbook(path: Path, only_sheet: str | None,
     return sheets
 
 
-def _read_columns(path: Path, name: str, part: _PartScan | None,
-                  scan: _ZipScan | None) -> Rows | None:
+def _read_columns(path: Path, name: str, part: _PartScan | None, scan: _ZipScan | None,
+                  tails: columnar.Tails | None) -> Rows | None:
     """A big, regular .xlsx sheet read column-wise (see :mod:`.columnar`), else None."""
     if (scan is None or part is None or name not in scan.sheet_parts or part.head is None
             or part.errors or _extent(part)[0] < columnar.MIN_ROWS or not columnar.available()):
         return None
     worksheets = {n for n in scan.parts if _is_worksheet(n)}
-    return columnar.read_sheet(path, name, scan.sheet_parts[name], part.head, worksheets)
+    return columnar.read_sheet(path, name, scan.sheet_parts[name], part.head, worksheets, tails)
 
 
 def _extent(part: _PartScan) -> tuple[int, int]:
@@ -1266,12 +1295,14 @@ def _may_hold_errors(text: str) -> bool:
     return any(e in text for e in EXCEL_ERRORS)
 
 
+#: control characters but tab, line ends, NUL and end-of-file; C1 controls; U+FFFD
+_BINARY_CHAR = re.compile("[\x01-\x08\x0e-\x19\x1b-\x1f\x7f-\x9f\ufffd]")
+
+
 def _looks_binary(text: str) -> bool:
     """Control characters (other than tab, line ends, NUL) or undecodable bytes in bulk."""
     sample = text[:65536]
-    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\x0b\x0c\x00\x1a")
-              or ch == "\ufffd" or 0x7F <= ord(ch) < 0xA0)
-    return bad > max(2, len(sample) // 100)
+    return len(_BINARY_CHAR.findall(sample)) > max(2, len(sample) // 100)
 
 
 # ---------------------------------------------------------------------------

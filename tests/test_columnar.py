@@ -8,8 +8,12 @@ canonical table and the whole load report.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import signal
 import tempfile
+import time
+import types
 import warnings
 import zipfile
 from pathlib import Path
@@ -22,7 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infoview_analytics import columnar, read
-from infoview_analytics.errors import InfoviewError, LoadWarning
+from infoview_analytics.errors import InfoviewError, LoadWarning, ResourceLimitError
 from infoview_analytics.load import load_log_with_report
 from infoview_analytics.rows import ColumnRows, Rows
 from tests.test_fuzz import SETTINGS, _cell, _examples, _parts, _zip, mutated, mutated_part
@@ -112,16 +116,23 @@ def _header_at(rows) -> int:
     return next(i for i, row in enumerate(rows) if row[: len(HEADER)] == HEADER)
 
 
-@pytest.fixture
-def column_wise(monkeypatch):
-    """Every sheet with more rows than its head is offered to the column-wise reader;
-    returns the list of (file, taken) it was asked about."""
+@pytest.fixture(params=["in this process", "in a forked process"])
+def column_wise(request, monkeypatch):
+    """Every sheet with more rows than its head is offered to the column-wise reader,
+    which parses it here or, as big sheets are, in a forked process beside the scan
+    (:class:`columnar.Tails`); returns the list of (file, taken) it was asked about."""
     monkeypatch.setattr(columnar, "MIN_ROWS", 0)
+    forked = request.param == "in a forked process"
+    if forked:
+        monkeypatch.setattr(columnar, "PARALLEL_BYTES", 0)
+        monkeypatch.setattr(columnar, "_free_cores", lambda: 2)
     asked = []
     read_sheet = columnar.read_sheet
 
-    def spy(path, *args, **kwargs):
-        rows = read_sheet(path, *args, **kwargs)
+    def spy(path, sheet, part, head_xml, worksheets, tails=None):
+        # every sheet is in the fork's hands, or none
+        assert (tails is not None and sheet in tails) == forked
+        rows = read_sheet(path, sheet, part, head_xml, worksheets, tails)
         asked.append((path.name, rows is not None))
         return rows
 
@@ -198,6 +209,93 @@ def test_a_big_sheet_is_read_column_wise_by_default(tmp_path, monkeypatch):
     assert len(sheets[0].rows) == columnar.MIN_ROWS + 11
     _assert_same(path)
     assert len(asked) == 3
+
+
+def _forked_children() -> list[int]:
+    return [int(pid) for task in Path("/proc/self/task").iterdir()
+            for pid in (task / "children").read_text().split()]
+
+
+def _record_forks(monkeypatch) -> list[int]:
+    """The pid of each parse :class:`columnar.Tails` forks, in order."""
+    pids: list[int] = []
+    start = columnar.Tails.start
+
+    def spy(path, sheets):
+        tails = start(path, sheets)
+        pids.append(tails._pid if tails else None)
+        return tails
+
+    monkeypatch.setattr(columnar.Tails, "start", spy)
+    return pids
+
+
+def test_a_big_sheet_is_parsed_in_a_fork_beside_the_scan(tmp_path, monkeypatch):
+    monkeypatch.setattr(columnar, "_free_cores", lambda: 2)
+    rows = _leads(6_500)
+    path = _save(tmp_path / "big.xlsx", rows)
+    with zipfile.ZipFile(path) as zf:  # the default threshold, not one lowered for the test
+        assert zf.getinfo("xl/worksheets/sheet1.xml").file_size >= columnar.PARALLEL_BYTES
+    events = []
+    scan, take = read._scan_zip, columnar.Tails.take
+    monkeypatch.setattr(read, "_scan_zip", lambda p: events.append("scan") or scan(p))
+    monkeypatch.setattr(columnar.Tails, "take",
+                        lambda self, sheet: events.append("take") or take(self, sheet))
+    pids = _record_forks(monkeypatch)
+    sheets = read.read_file(path)
+    assert pids and pids[0] and events == ["scan", "take"]  # forked before the scan
+    assert isinstance(sheets[0].rows, ColumnRows) and len(sheets[0].rows) == len(rows)
+    assert not Path(f"/proc/{pids[0]}").exists()  # reaped
+    _assert_same(path)
+
+
+def test_a_refused_workbook_stops_its_parse(tmp_path, monkeypatch):
+    """The scan refuses a cell far out (calamine would allocate the rectangle up to it):
+    the fork parsing the sheet meanwhile is killed, not left running."""
+    monkeypatch.setattr(columnar, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(columnar, "_free_cores", lambda: 2)
+    monkeypatch.setattr(columnar, "_read_tail", lambda path, sheet: time.sleep(600))
+    path = _save(tmp_path / "log.xlsx", _leads(300))
+    _rewrite_sheet(path, lambda xml: xml.replace(
+        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'))
+    pids = _record_forks(monkeypatch)
+    with pytest.raises(ResourceLimitError, match="used area spans 1,048,576 rows"):
+        read.read_file(path)
+    assert pids and pids[0] and not Path(f"/proc/{pids[0]}").exists()
+    assert _forked_children() == []
+
+
+@pytest.mark.parametrize("failure", ["raises", "exits", "is killed"])
+def test_a_parse_failing_in_its_fork_falls_back_to_cell_by_cell(tmp_path, monkeypatch, failure):
+    monkeypatch.setattr(columnar, "MIN_ROWS", 0)
+    monkeypatch.setattr(columnar, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(columnar, "_free_cores", lambda: 2)
+
+    def fail(path, sheet):  # runs in the forked process
+        if failure == "exits":
+            os._exit(0)  # without writing its result
+        if failure == "is killed":
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(columnar, "_read_tail", fail)
+    path = _save(tmp_path / "log.xlsx", _with_title(300))
+    pids = _record_forks(monkeypatch)
+    sheets = read.read_file(path)
+    assert pids and pids[0]
+    assert not isinstance(sheets[0].rows, ColumnRows)
+    assert sheets[0].rows.tolist() == _cell_by_cell(read.read_file, path)[0].rows.tolist()
+
+
+def test_no_fork_inside_a_pool_worker_or_on_one_core(tmp_path, monkeypatch):
+    path = _save(tmp_path / "log.xlsx", _leads(50))
+    monkeypatch.setattr(columnar, "_free_cores", lambda: 1)
+    assert columnar.Tails.start(path, ["Log"]) is None
+    monkeypatch.setattr(columnar, "_free_cores", lambda: 2)
+    monkeypatch.setattr(columnar.multiprocessing, "current_process",
+                        lambda: types.SimpleNamespace(daemon=True))
+    assert columnar.Tails.start(path, ["Log"]) is None
+    assert _forked_children() == []
 
 
 def test_realworld_workbooks_load_as_cell_by_cell(realworld, column_wise, monkeypatch):
@@ -374,16 +472,17 @@ def _outcome(path) -> tuple:
     return ("loaded", log, report.to_dict())
 
 
-def _assert_alike(data: bytes, suffix: str, head_rows: int) -> None:
-    saved = columnar.MIN_ROWS, columnar.HEAD_ROWS
+def _assert_alike(data: bytes, suffix: str, head_rows: int, forked: bool = False) -> None:
+    saved = columnar.MIN_ROWS, columnar.HEAD_ROWS, columnar.PARALLEL_BYTES
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"fuzz{suffix}"
         path.write_bytes(data)
         columnar.MIN_ROWS, columnar.HEAD_ROWS = 0, head_rows
+        columnar.PARALLEL_BYTES = 0 if forked else 10**12
         try:
             column_wise = _outcome(path)
         finally:
-            columnar.MIN_ROWS, columnar.HEAD_ROWS = saved
+            columnar.MIN_ROWS, columnar.HEAD_ROWS, columnar.PARALLEL_BYTES = saved
         cell_by_cell = _cell_by_cell(_outcome, path)
     if column_wise[0] == "loaded" and cell_by_cell[0] == "error":
         # Known and accepted: python-calamine checks the sheet's XML to its last tag and
@@ -427,9 +526,9 @@ def damaged_regular(draw) -> bytes:
 
 
 @settings(max_examples=_examples(120), **SETTINGS)
-@given(st.one_of(damaged_regular(), mutated_part()), st.sampled_from([1, 3, 5]))
-def test_damaged_workbooks_load_alike_both_ways(data, head_rows):
-    _assert_alike(data, ".xlsx", head_rows)
+@given(st.one_of(damaged_regular(), mutated_part()), st.sampled_from([1, 3, 5]), st.booleans())
+def test_damaged_workbooks_load_alike_both_ways(data, head_rows, forked):
+    _assert_alike(data, ".xlsx", head_rows, forked)
 
 
 def test_the_regular_seed_takes_the_column_wise_path(tmp_path, column_wise, monkeypatch):

@@ -119,6 +119,24 @@ def test_binary_bytes_under_any_name_keep_the_not_a_spreadsheet_message(tmp_path
             read_file(path)
 
 
+def _binary_by_definition(text: str) -> bool:
+    """The rule as written: over 1% (and over 2) of the first 64K characters are control
+    characters other than tab, line ends, NUL and end-of-file, C1 controls or U+FFFD."""
+    sample = text[:65536]
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\x0b\x0c\x00\x1a")
+              or ch == "\ufffd" or 0x7F <= ord(ch) < 0xA0)
+    return bad > max(2, len(sample) // 100)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(max_codepoint=0x10FF) | st.sampled_from("\ufffd\x7f\x9f\xa0\x1a"),
+               max_size=400), st.integers(0, 70_000))
+def test_looks_binary_counts_by_the_rule(text, pad):
+    padded = "a" * pad + text  # texts past the 64K sample, and the 1% bound at every size
+    assert read._looks_binary(padded) == _binary_by_definition(padded)
+    assert read._looks_binary(text) == _binary_by_definition(text)
+
+
 # --- text tables: the C parser's cells are the csv module's --------------------------------
 def _both_ways(tmp_path, text: str | bytes, name: str = "t.csv"):
     """read_file's sheet through the fast path, and through the csv module only."""
