@@ -220,7 +220,7 @@ class _ForkedPeak(threading.Thread):
         self._done = threading.Event()
 
     def run(self) -> None:
-        while not self._done.wait(0.01):
+        while not self._done.wait(0.05):  # often enough for peaks that build over seconds
             children = _children()
             if children:
                 total = sum(_pss_kb(pid) for pid in ["self", *children]) / 1024

@@ -42,6 +42,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import python_calamine as calamine
 
+from .processes import usable_cores
 from .rows import ColumnRows, used_extent
 
 try:  # a dependency, but where it cannot be installed every sheet is read cell by cell
@@ -168,7 +169,7 @@ class Tails:
     def start(cls, path: Path, sheets: list[str]) -> Tails | None:
         """The parse of *sheets* started in a child process; ``None`` where this cannot."""
         if (fastexcel is None or not sheets or not hasattr(os, "memfd_create")
-                or multiprocessing.current_process().daemon or _free_cores() < 2):
+                or multiprocessing.current_process().daemon or usable_cores() < 2):
             return None
         fd = os.memfd_create("infoview-tails")
         with warnings.catch_warnings():
@@ -245,13 +246,6 @@ def _be_expendable() -> None:
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 2)
     os.close(null)
-
-
-def _free_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def split_text(body: str, delimiter: str, width: int) -> list[tuple[np.ndarray, np.ndarray]] | None:

@@ -11,7 +11,6 @@ import difflib
 import itertools
 import json
 import multiprocessing
-import os
 import sys
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -32,6 +31,7 @@ from .mapping import (
     validate_explicit,
 )
 from .normalise import PROBLEMS_PER_KIND, normalise_sheet
+from .processes import usable_cores
 from .read import RawSheet, iter_input_files, read_file
 from .schema import COLUMN_NAMES, STRING, conform, empty_log
 from .vocab import FIELD_ALIASES, squash
@@ -289,7 +289,7 @@ def _load_files(jobs: list[tuple[Path, Path | None, str]], options: dict) -> Ite
     imported. Only on Linux, where fork is the default and safe for this code, and not
     inside a daemon process (a pool's worker), which may not start processes.
     """
-    workers = min(len(jobs) // (PARALLEL_MIN_FILES // 2), _cpu_count(), 8)
+    workers = min(len(jobs) // (PARALLEL_MIN_FILES // 2), usable_cores(), 8)
     if (len(jobs) < PARALLEL_MIN_FILES or workers < 2 or not sys.platform.startswith("linux")
             or multiprocessing.current_process().daemon):
         return (_load_one(job, options) for job in jobs)
@@ -303,13 +303,6 @@ def _load_forked(jobs: list[tuple[Path, Path | None, str]], options: dict, worke
         # chunks keep the hand-over cost low; several per worker even out file sizes
         yield from pool.map(_load_one, jobs, itertools.repeat(options),
                             chunksize=max(1, len(jobs) // (workers * 4)))
-
-
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _load_one(job: tuple[Path, Path | None, str], options: dict) -> tuple[

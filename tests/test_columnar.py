@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import resource
 import signal
 import tempfile
 import time
@@ -125,7 +126,7 @@ def column_wise(request, monkeypatch):
     forked = request.param == "in a forked process"
     if forked:
         monkeypatch.setattr(columnar, "PARALLEL_BYTES", 0)
-        monkeypatch.setattr(columnar, "_free_cores", lambda: 2)
+        monkeypatch.setattr(columnar, "usable_cores", lambda: 2)
     asked = []
     read_sheet = columnar.read_sheet
 
@@ -231,7 +232,7 @@ def _record_forks(monkeypatch) -> list[int]:
 
 
 def test_a_big_sheet_is_parsed_in_a_fork_beside_the_scan(tmp_path, monkeypatch):
-    monkeypatch.setattr(columnar, "_free_cores", lambda: 2)
+    monkeypatch.setattr(columnar, "usable_cores", lambda: 2)
     rows = _leads(6_500)
     path = _save(tmp_path / "big.xlsx", rows)
     with zipfile.ZipFile(path) as zf:  # the default threshold, not one lowered for the test
@@ -253,7 +254,7 @@ def test_a_refused_workbook_stops_its_parse(tmp_path, monkeypatch):
     """The scan refuses a cell far out (calamine would allocate the rectangle up to it):
     the fork parsing the sheet meanwhile is killed, not left running."""
     monkeypatch.setattr(columnar, "PARALLEL_BYTES", 0)
-    monkeypatch.setattr(columnar, "_free_cores", lambda: 2)
+    monkeypatch.setattr(columnar, "usable_cores", lambda: 2)
     monkeypatch.setattr(columnar, "_read_tail", lambda path, sheet: time.sleep(600))
     path = _save(tmp_path / "log.xlsx", _leads(300))
     _rewrite_sheet(path, lambda xml: xml.replace(
@@ -269,7 +270,7 @@ def test_a_refused_workbook_stops_its_parse(tmp_path, monkeypatch):
 def test_a_parse_failing_in_its_fork_falls_back_to_cell_by_cell(tmp_path, monkeypatch, failure):
     monkeypatch.setattr(columnar, "MIN_ROWS", 0)
     monkeypatch.setattr(columnar, "PARALLEL_BYTES", 0)
-    monkeypatch.setattr(columnar, "_free_cores", lambda: 2)
+    monkeypatch.setattr(columnar, "usable_cores", lambda: 2)
 
     def fail(path, sheet):  # runs in the forked process
         if failure == "exits":
@@ -287,11 +288,35 @@ def test_a_parse_failing_in_its_fork_falls_back_to_cell_by_cell(tmp_path, monkey
     assert sheets[0].rows.tolist() == _cell_by_cell(read.read_file, path)[0].rows.tolist()
 
 
+def test_the_fork_is_expendable_and_quiet(tmp_path, monkeypatch, capfd):
+    """Before parsing a file the scan has not cleared, the child makes itself the first
+    process the kernel ends for memory, caps its address space at the machine's memory
+    and silences its stderr (calamine prints panics there); this process is unchanged."""
+    monkeypatch.setattr(columnar, "usable_cores", lambda: 2)
+
+    def probe(path, sheet):  # runs in the forked process
+        os.write(2, b"thread panicked: memory allocation failed\n")
+        return (Path("/proc/self/oom_score_adj").read_text().strip(),
+                resource.getrlimit(resource.RLIMIT_AS)[0])
+
+    monkeypatch.setattr(columnar, "_read_tail", probe)
+    limit_here = resource.getrlimit(resource.RLIMIT_AS)
+    adj_here = Path("/proc/self/oom_score_adj").read_text()
+    tails = columnar.Tails.start(_save(tmp_path / "log.xlsx", _leads(20)), ["Log"])
+    adj, limit = tails.take("Log")
+    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert adj == "1000"
+    assert limit != resource.RLIM_INFINITY and physical <= limit < 4 * physical
+    assert capfd.readouterr().err == ""
+    assert resource.getrlimit(resource.RLIMIT_AS) == limit_here
+    assert Path("/proc/self/oom_score_adj").read_text() == adj_here
+
+
 def test_no_fork_inside_a_pool_worker_or_on_one_core(tmp_path, monkeypatch):
     path = _save(tmp_path / "log.xlsx", _leads(50))
-    monkeypatch.setattr(columnar, "_free_cores", lambda: 1)
+    monkeypatch.setattr(columnar, "usable_cores", lambda: 1)
     assert columnar.Tails.start(path, ["Log"]) is None
-    monkeypatch.setattr(columnar, "_free_cores", lambda: 2)
+    monkeypatch.setattr(columnar, "usable_cores", lambda: 2)
     monkeypatch.setattr(columnar.multiprocessing, "current_process",
                         lambda: types.SimpleNamespace(daemon=True))
     assert columnar.Tails.start(path, ["Log"]) is None

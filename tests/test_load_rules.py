@@ -421,7 +421,7 @@ def test_a_big_folder_is_read_by_several_processes_with_the_same_result(tmp_path
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(load_module, "ProcessPoolExecutor", CountedPool)
-    monkeypatch.setattr(load_module, "_cpu_count", lambda: 2)  # as on a one-core runner too
+    monkeypatch.setattr(load_module, "usable_cores", lambda: 2)  # as on a one-core runner too
     log, report = load(tmp_path)
     assert len(pools) == 1
     monkeypatch.setattr(load_module, "PARALLEL_MIN_FILES", 10**6)
@@ -437,7 +437,7 @@ def test_a_big_folder_is_read_by_several_processes_with_the_same_result(tmp_path
 def test_a_big_folder_inside_a_pool_worker_is_read_in_that_process(tmp_path, monkeypatch):
     import infoview_analytics.load as load_module
 
-    monkeypatch.setattr(load_module, "_cpu_count", lambda: 2)  # the forked worker inherits it
+    monkeypatch.setattr(load_module, "usable_cores", lambda: 2)  # the forked worker inherits it
     for i in range(load_module.PARALLEL_MIN_FILES):
         write_csv(tmp_path / f"student {i:02}.csv", f"Company,Contact\nAcme {i},Ann\n")
     with multiprocessing.get_context("fork").Pool(1) as pool:  # its workers are daemons
