@@ -209,7 +209,7 @@ def _peak_mb(resource, forked: _ForkedPeak) -> float:
 
 
 class _ForkedPeak(threading.Thread):
-    """The memory of this process and the ones it forks, together, sampled every 10 ms
+    """The memory of this process and the ones it forks, together, sampled every 50 ms
     while any of them runs (the loader parses big sheets in one, beside its own work;
     a folder is read by a pool). Proportional set sizes, so the pages a forked process
     still shares with this one count once."""
