@@ -105,14 +105,13 @@ def map_unique(values: pd.Series | np.ndarray, func: Callable[[object], object])
     return mapped[codes]
 
 
-def _code_column(codes: np.ndarray, uniques: np.ndarray, column: np.ndarray | None
-                 ) -> tuple[pd.Series, np.ndarray, pd.Series, np.ndarray]:
-    """One raw column: its cleaned text (``cell_text``) and its raw cells with blanks as None.
+def _text_column(codes: np.ndarray, uniques: np.ndarray) -> tuple[pd.Series, np.ndarray,
+                                                                  np.ndarray]:
+    """One raw column's cleaned text (``cell_text``), registered with its codes so that
+    mapping it again costs only the distinct values.
 
-    *codes* and *uniques* are the column factorised (``Rows.coded_column``); *column*
-    is its cells where the sheet holds them as objects. Both Series are registered
-    with their codes, so mapping them again costs only the distinct values.
-    Returns ``(text, text_codes, raw, raw_codes)``.
+    *codes* and *uniques* are the column factorised (``Rows.coded_column``). Returns
+    ``(text, text_codes, unique_text_codes)``, the last giving each unique's text code.
     """
     text = np.empty(len(uniques) + 1, dtype=object)
     text[:-1] = [cell_text(u) for u in uniques]
@@ -122,7 +121,17 @@ def _code_column(codes: np.ndarray, uniques: np.ndarray, column: np.ndarray | No
     text_codes = tcodes[codes]
     text_series = pd.Series(with_none(tuniques)[text_codes], dtype=object, copy=False)
     _register(text_series, text_codes, np.asarray(tuniques, dtype=object))
-    used = tcodes[:-1] >= 0  # raw values whose text is not blank
+    return text_series, text_codes, tcodes
+
+
+def _raw_column(codes: np.ndarray, uniques: np.ndarray, column: np.ndarray | None,
+                text_codes: np.ndarray, unique_text_codes: np.ndarray) -> pd.Series:
+    """The same column's cells as read, blank ones (no text) as None, registered too.
+
+    *column* is its cells where the sheet holds them as objects; the rest as
+    :func:`_text_column` gives them.
+    """
+    used = unique_text_codes[:-1] >= 0  # raw values whose text is not blank
     raw_codes = np.where(text_codes >= 0, codes, -1)
     if column is not None:  # each cell as written: 1.0 stays 1.0 beside a True
         raw_values = column.copy()
@@ -131,7 +140,20 @@ def _code_column(codes: np.ndarray, uniques: np.ndarray, column: np.ndarray | No
         raw_values = with_none(uniques)[raw_codes]
     raw_series = pd.Series(raw_values, dtype=object, copy=False)
     _register(raw_series, raw_codes, np.asarray(uniques, dtype=object), used)
-    return text_series, text_codes, raw_series, raw_codes
+    return raw_series
+
+
+class _RawColumns(dict):
+    """Each column's :func:`_raw_column`, made when first asked for: most columns are
+    only ever read as text."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: dict[int, tuple] = {}
+
+    def __missing__(self, i: int) -> pd.Series:
+        value = self[i] = _raw_column(*self.parts.pop(i))
+        return value
 
 
 CHANNEL_DTYPE = pd.CategoricalDtype(CHANNELS)
@@ -151,10 +173,16 @@ def _categorical(table: np.ndarray, codes: np.ndarray,
 
 def _as_text(values: pd.Series) -> pd.Series:
     """*values* as the schema's string dtype, keeping its registered codes."""
-    out = values.astype(STRING)
     entry = _CODED.get(id(values))
-    if entry is not None and entry[0] is values:
-        _register(out, *entry[1:])
+    if entry is None or entry[0] is not values:
+        return values.astype(STRING)
+    _, codes, uniques, used = entry
+    if used is None:  # a text column: its cells are its uniques' (checked once each)
+        out = pd.Series(pd.array(uniques, dtype=STRING).take(codes, allow_fill=True),
+                        index=values.index, copy=False)
+    else:
+        out = values.astype(STRING)
+    _register(out, codes, uniques, used)
     return out
 
 
@@ -222,6 +250,9 @@ class _Columns(dict):
         Built from the columns' arrays: a DataFrame of Series would align forty indexes
         first, which costs more than the rest of a small sheet's normalisation.
         """
+        if keep.all():  # every row kept (as in most logs): nothing to gather
+            return pd.DataFrame({name: s.array for name, s in self.items()},
+                                index=pd.RangeIndex(len(keep)), copy=False)
         rows = np.flatnonzero(keep)
         return pd.DataFrame({name: s.array[rows] for name, s in self.items()},
                             index=pd.RangeIndex(len(rows)), copy=False)
@@ -264,10 +295,12 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
     n = len(data)
     # Each column is factorised once; its text and raw Series carry those codes.
     text_cols: dict[int, pd.Series] = {}
-    raw_cols: dict[int, pd.Series] = {}
+    raw_cols = _RawColumns()
     filled = np.zeros((n, width), dtype=bool)
     for i in range(width):
-        text_cols[i], text_codes, raw_cols[i], _ = _code_column(*data.coded_column(i))
+        codes, uniques, column = data.coded_column(i)
+        text_cols[i], text_codes, unique_text_codes = _text_column(codes, uniques)
+        raw_cols.parts[i] = (codes, uniques, column, text_codes, unique_text_codes)
         filled[:, i] = text_codes >= 0
     rownums = np.arange(n) + raw.first_row + h + 1
     out = _Collector(raw, rownums)

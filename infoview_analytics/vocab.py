@@ -8,6 +8,7 @@ status word implies). Matching is case- and punctuation-insensitive through
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -40,9 +41,21 @@ def squash(text: object) -> str:
     >>> squash("HR/ Recruiter Call")
     'hr recruiter call'
     """
+    try:
+        return _squash_seen(text)
+    except TypeError:  # unhashable
+        return _squash(text)
+
+
+def _squash(text: object) -> str:
     s = str(text).lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
     s = _REPEATS.sub(r"\1", s)
     return _NON_ALNUM.sub(" ", s).strip()
+
+
+# A sheet's distinct values are squashed by the column planner, the row classifier and
+# the vocabulary parsers in turn; typed, so that 1, 1.0 and True stay apart.
+_squash_seen = functools.lru_cache(maxsize=1 << 16, typed=True)(_squash)
 
 
 # ---------------------------------------------------------------------------

@@ -146,6 +146,16 @@ def test_status_words(tmp_path, status, stage, outcome):
     assert report.files[0].problems == []
 
 
+def test_squash_remembers_values_by_type():
+    """squash is memoised; 1, 1.0 and True are equal to Python, not to squash."""
+    from infoview_analytics.vocab import squash
+
+    assert [squash(1.0), squash(1), squash(True), squash("1")] == ["1 0", "1", "true", "1"]
+    assert [squash(True), squash(1.0), squash(1)] == ["true", "1 0", "1"]
+    assert squash(["Yes!"]) == "yes"  # unhashable: squashed all the same
+    assert squash("  Recieved  RESPONSE?") == squash("recieved response") == "recieved response"
+
+
 def test_unknown_status_is_reported_not_guessed(tmp_path):
     log, report = load(write_csv(tmp_path / "a.csv", "Company,Status\nAcme,purple\n"))
     (p,) = report.files[0].problems
