@@ -425,7 +425,6 @@ def _no_log_message(path: Path, sheets: list[RawSheet], found) -> str:
 
 def _finish(log: pd.DataFrame) -> pd.DataFrame:
     """Cross-file rules: one spelling per company and industry."""
-    log = log.copy()
     for name in ("company", "industry"):
         if name in log:
             log[name] = _first_spelling(log[name])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -262,8 +262,7 @@ def _header_text(h: object, i: int) -> str:
 def _column_values(rows: Sequence[list[object]], i: int, limit: int = 500) -> list[object]:
     """The first *limit* non-blank cells of column *i*."""
     if isinstance(rows, Rows):
-        column = rows.column(i) if i < rows.width else []
-        cells = column[np.not_equal(column, None)] if len(column) else []
+        cells = _leading_cells(rows, i, limit)
     else:
         cells = (r[i] for r in rows if i < len(r) and r[i] is not None)
     vals = []
@@ -273,6 +272,18 @@ def _column_values(rows: Sequence[list[object]], i: int, limit: int = 500) -> li
             if len(vals) >= limit:
                 break
     return vals
+
+
+def _leading_cells(rows: Rows, i: int, limit: int) -> Iterator[object]:
+    """Column *i*'s cells from the top, empty ones left out, taken in growing windows:
+    a big sheet's column is never built whole for the few hundred cells looked at."""
+    if i >= rows.width:
+        return
+    start, size = 0, 2 * limit
+    while start < len(rows):
+        column = rows[start:start + size].column(i)
+        yield from column[np.not_equal(column, None)]
+        start, size = start + size, size * 4
 
 
 def _flag_like(values: list[object]) -> float:

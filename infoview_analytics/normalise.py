@@ -30,6 +30,7 @@ from .vocab import (
     parse_status,
     parse_yes_no,
     squash,
+    squash_all,
 )
 
 __all__ = ["SheetResult", "normalise_sheet", "map_unique"]
@@ -426,8 +427,8 @@ def _classify_rows(text_cols: dict[int, pd.Series], filled: np.ndarray,
     for i in text_cols:
         key = header_keys[i]
         if key:
-            codes, mapped = map_codes(text_cols[i], squash)
-            matches += (mapped == key)[codes]
+            codes, uniques, _ = _factorize(text_cols[i])
+            matches += np.append(squash_all(uniques) == key, False)[codes]
     header_size = sum(1 for k in header_keys[: len(plan.columns)] if k)
     repeated = keep & (matches >= max(2, int(0.6 * header_size)))
     out.reject(np.flatnonzero(repeated), "repeated header")

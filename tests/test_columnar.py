@@ -416,6 +416,28 @@ def test_column_rows_behave_like_rows():
             assert got_uniques.tolist() == want_uniques.tolist()
 
 
+@pytest.mark.parametrize("limit", [1, 7, 500])
+def test_leading_column_values_read_in_windows_are_the_column_s_first(limit):
+    """The column planner looks at a column's first non-blank cells; it reads big
+    sheets in growing windows, which must give the same cells as the whole column."""
+    from infoview_analytics.mapping import _column_values
+
+    n = 9_000
+    grid = np.full((n, 2), None, dtype=object)
+    grid[::7, 0] = [f"v{i % 50}" for i in range(len(grid[::7, 0]))]
+    grid[3::11, 0] = "   "  # blank text is not a value
+    grid[n - 3, 1] = "late"  # the only value, in the last window
+    codes, uniques = zip(*(pd.factorize(grid[:, j], use_na_sentinel=True) for j in range(2)),
+                         strict=True)
+    columns = ColumnRows(list(codes), [np.asarray(u, dtype=object) for u in uniques], n)
+    for rows in (Rows(grid), columns, columns[5:]):
+        for j in range(2):
+            whole = [v for v in rows.column(j) if v is not None and str(v).strip()][:limit]
+            assert _column_values(rows, j, limit) == whole
+    assert _column_values(columns, 1, limit) == ["late"]
+    assert _column_values(columns, 5, limit) == []
+
+
 def _csv_lines(n: int) -> list[str]:
     lines = ["Company,Contact,Date contacted,Responded?,Follow-ups,Status,Notes"]
     for i in range(n):

@@ -11,6 +11,8 @@ import zipfile
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from infoview_analytics import (
     LoadWarning,
@@ -154,6 +156,15 @@ def test_squash_remembers_values_by_type():
     assert [squash(True), squash(1.0), squash(1)] == ["true", "1 0", "1"]
     assert squash(["Yes!"]) == "yes"  # unhashable: squashed all the same
     assert squash("  Recieved  RESPONSE?") == squash("recieved response") == "recieved response"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.sampled_from("aAbBzZ09 &'’-.?!éİK\u212a\t") | st.characters(),
+                        max_size=12), max_size=20))
+def test_squash_all_is_squash_of_each(texts):
+    from infoview_analytics.vocab import squash, squash_all
+
+    assert squash_all(texts).tolist() == [squash(t) for t in texts]
 
 
 def test_unknown_status_is_reported_not_guessed(tmp_path):
