@@ -312,6 +312,38 @@ def test_the_fork_is_expendable_and_quiet(tmp_path, monkeypatch, capfd):
     assert Path("/proc/self/oom_score_adj").read_text() == adj_here
 
 
+def test_the_fork_works_inside_a_jupyter_kernel(tmp_path):
+    """A kernel runs threads (its message loops) when the loader forks; the parse must
+    still come back, the same, and leave no process behind."""
+    import nbformat
+
+    from infoview_analytics.report import run_notebook
+
+    path = _save(tmp_path / "log.xlsx", _with_title(300))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(f"""
+import threading
+from pathlib import Path
+from infoview_analytics import columnar
+from infoview_analytics.load import load_log_with_report
+columnar.MIN_ROWS, columnar.PARALLEL_BYTES = 0, 0
+columnar.usable_cores = lambda: 2
+taken, take = [], columnar.Tails.take
+columnar.Tails.take = lambda self, sheet: taken.append(take(self, sheet)) or taken[-1]
+log, report = load_log_with_report({str(path)!r})
+assert threading.active_count() > 1  # the kernel's own threads
+assert taken and all(t is not None for t in taken), taken  # parsed in the fork, used
+tasks = Path("/proc/self/task").iterdir()
+assert not [c for t in tasks for c in (t / "children").read_text().split()]
+log.to_pickle({str(tmp_path / "kernel.pkl")!r})
+""")]
+    notebook = tmp_path / "fork.ipynb"
+    nbformat.write(nb, notebook)
+    run_notebook(notebook, cwd=tmp_path, timeout=120)
+    expected, _ = _cell_by_cell(load_log_with_report, path)
+    pd.testing.assert_frame_equal(pd.read_pickle(tmp_path / "kernel.pkl"), expected)
+
+
 def test_no_fork_inside_a_pool_worker_or_on_one_core(tmp_path, monkeypatch):
     path = _save(tmp_path / "log.xlsx", _leads(50))
     monkeypatch.setattr(columnar, "usable_cores", lambda: 1)
