@@ -217,14 +217,17 @@ def _forked_children() -> list[int]:
             for pid in (task / "children").read_text().split()]
 
 
-def _record_forks(monkeypatch) -> list[int]:
-    """The pid of each parse :class:`columnar.Tails` forks, in order."""
+def _record_forks(monkeypatch, events: list[str] | None = None) -> list[int]:
+    """The pid of each parse :class:`columnar.Tails` forks, in order (and "fork" in
+    *events*)."""
     pids: list[int] = []
     start = columnar.Tails.start
 
     def spy(path, sheets):
         tails = start(path, sheets)
         pids.append(tails._pid if tails else None)
+        if events is not None:
+            events.append("fork")
         return tails
 
     monkeypatch.setattr(columnar.Tails, "start", spy)
@@ -242,9 +245,9 @@ def test_a_big_sheet_is_parsed_in_a_fork_beside_the_scan(tmp_path, monkeypatch):
     monkeypatch.setattr(read, "_scan_zip", lambda p: events.append("scan") or scan(p))
     monkeypatch.setattr(columnar.Tails, "take",
                         lambda self, sheet: events.append("take") or take(self, sheet))
-    pids = _record_forks(monkeypatch)
+    pids = _record_forks(monkeypatch, events)
     sheets = read.read_file(path)
-    assert pids and pids[0] and events == ["scan", "take"]  # forked before the scan
+    assert pids and pids[0] and events == ["fork", "scan", "take"]
     assert isinstance(sheets[0].rows, ColumnRows) and len(sheets[0].rows) == len(rows)
     assert not Path(f"/proc/{pids[0]}").exists()  # reaped
     _assert_same(path)
