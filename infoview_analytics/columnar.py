@@ -22,6 +22,7 @@ sixth faster.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import io
@@ -198,15 +199,13 @@ class Tails:
             _, status = os.waitpid(self._pid, 0)
             self._pid = 0
             self._result = {}
-            try:
+            # a result cut short (or none): its sheets are read in this process instead
+            with contextlib.suppress(Exception):
                 if os.waitstatus_to_exitcode(status) == 0:
                     with open(self._fd, "rb", closefd=False) as data:
                         data.seek(0)
                         self._result = pickle.load(data)
-            except Exception:  # its result was cut short: the sheets are read here instead
-                self._result = {}
-            finally:
-                self.close()
+            self.close()
         return self._result.get(sheet)
 
     def close(self) -> None:

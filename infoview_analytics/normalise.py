@@ -838,7 +838,11 @@ def _has_stage_info(source, fields) -> bool:
                  "referrals"):
         if any(values.notna().any() for _, values in source(name)):
             return True
-    return any((values.dropna().map(squash) != "open").any() for _, values in source("outcome"))
+    for _, values in source("outcome"):
+        codes, squashed = map_codes(values, squash)  # per distinct value, not per row
+        if (squashed[codes[codes >= 0]] != "open").any():
+            return True
+    return False
 
 
 def _identifying(frame: _Columns, plan: SheetPlan,

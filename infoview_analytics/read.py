@@ -161,8 +161,9 @@ def _start_tails(path: Path, only_sheet: str | None) -> columnar.Tails | None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-            if (sum(i.file_size for i in infos) > MAX_TOTAL_BYTES
-                    or any(i.file_size > MAX_PART_BYTES for i in infos)):
+            for info in infos:
+                _check_declared(path, info)
+            if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
                 return None
             big = {i.filename for i in infos
                    if _is_worksheet(i.filename) and i.file_size >= columnar.PARALLEL_BYTES}
@@ -170,7 +171,7 @@ def _start_tails(path: Path, only_sheet: str | None) -> columnar.Tails | None:
                 return None
             sheets = [name for name, part in _sheet_parts(zf, dict.fromkeys(big)).items()
                       if only_sheet in (None, name)]
-    except _ZIP_ERRORS:
+    except (ResourceLimitError, *_ZIP_ERRORS):  # the scan says what is wrong
         return None
     return columnar.Tails.start(path, sheets)
 

@@ -174,6 +174,21 @@ def test_squash_all_is_squash_of_each(texts):
         vocab._FEW = saved
 
 
+@pytest.mark.parametrize("outcomes, known", [(["Open", "open", None], False),
+                                              (["Open", "Offer", None], True)])
+def test_an_outcome_column_saying_only_open_records_no_progress(tmp_path, outcomes, known):
+    """Responses stay unknown (not 'no') unless the log records progress somewhere."""
+    path = write_xlsx(tmp_path / "log.xlsx", {"Log": [
+        ("Company", "Contact", "Outcome"),
+        *((f"Co {i}", f"Person {i}", o) for i, o in enumerate(outcomes)),
+    ]})
+    log, _ = load(path)
+    first = row(log, company="Co 0")
+    assert pd.isna(first["responded"]) is not known
+    if known:
+        assert first["responded"] == False  # noqa: E712 - a pandas boolean
+
+
 def test_unknown_status_is_reported_not_guessed(tmp_path):
     log, report = load(write_csv(tmp_path / "a.csv", "Company,Status\nAcme,purple\n"))
     (p,) = report.files[0].problems
