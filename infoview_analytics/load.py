@@ -264,15 +264,18 @@ def load_log_with_report(
     options = {"explicit": explicit, "seeker": seeker, "cohort": cohort, "sheet": sheet}
     report = LoadReport()
     frames = []
-    for (_, folder, _), (file_report, file_frames, error) in zip(
-            jobs, _load_files(jobs, options), strict=True):
-        report.files.append(file_report)
-        if error is not None:
-            if folder is None:  # a file named directly: its problem is the user's answer
-                raise error
-            file_report.error = str(error)
-        frames.extend(file_frames)
-    log = pd.concat(frames, ignore_index=True) if frames else empty_log()
+    folders = iter([folder for _, folder, _ in jobs])
+    for outcomes, frame in _load_files(jobs, options):
+        for (file_report, error), folder in zip(outcomes, folders):
+            report.files.append(file_report)
+            if error is not None:
+                if folder is None:  # a file named directly: its problem is the user's answer
+                    raise error
+                file_report.error = str(error)
+        if frame is not None:
+            frames.append(frame)
+    log = (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)) \
+        if frames else empty_log()
     return _finish(log), report
 
 
@@ -280,9 +283,10 @@ def load_log_with_report(
 PARALLEL_MIN_FILES = 16
 
 
-def _load_files(jobs: list[tuple[Path, Path | None, str]], options: dict) -> Iterator[
-        tuple[FileReport, list[pd.DataFrame], InfoviewError | None]]:
-    """:func:`_load_one` of every job, in order; many files are shared among the cores.
+def _load_files(jobs: list[tuple[Path, Path | None, str]], options: dict
+                ) -> Iterator[tuple[list[tuple[FileReport, InfoviewError | None]],
+                                    pd.DataFrame | None]]:
+    """:func:`_load_chunk` of the jobs, in order; many files are shared among the cores.
 
     Reading is mostly Python (pandas, per-distinct-value mapping), so threads would
     wait on each other; forked processes start in milliseconds with everything
@@ -292,28 +296,38 @@ def _load_files(jobs: list[tuple[Path, Path | None, str]], options: dict) -> Ite
     workers = min(len(jobs) // (PARALLEL_MIN_FILES // 2), usable_cores(), 8)
     if (len(jobs) < PARALLEL_MIN_FILES or workers < 2 or not sys.platform.startswith("linux")
             or multiprocessing.current_process().daemon):
-        return (_load_one(job, options) for job in jobs)
+        return iter([_load_chunk(jobs, options)])
     return _load_forked(jobs, options, workers)
 
 
 def _load_forked(jobs: list[tuple[Path, Path | None, str]], options: dict, workers: int
-                 ) -> Iterator[tuple[FileReport, list[pd.DataFrame], InfoviewError | None]]:
+                 ) -> Iterator[tuple[list[tuple[FileReport, InfoviewError | None]],
+                                     pd.DataFrame | None]]:
     context = multiprocessing.get_context("fork")
+    # several chunks per worker even out file sizes
+    size = max(1, len(jobs) // (workers * 4))
+    chunks = [jobs[k:k + size] for k in range(0, len(jobs), size)]
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        # chunks keep the hand-over cost low; several per worker even out file sizes
-        yield from pool.map(_load_one, jobs, itertools.repeat(options),
-                            chunksize=max(1, len(jobs) // (workers * 4)))
+        yield from pool.map(_load_chunk, chunks, itertools.repeat(options))
 
 
-def _load_one(job: tuple[Path, Path | None, str], options: dict) -> tuple[
-        FileReport, list[pd.DataFrame], InfoviewError | None]:
-    """One file's report and frames, or the error that stopped it."""
-    path, _, label = job
-    file_report = FileReport(label)
-    try:
-        return file_report, _load_file(path, label, file_report, **options), None
-    except InfoviewError as exc:
-        return file_report, [], exc
+def _load_chunk(jobs: list[tuple[Path, Path | None, str]], options: dict) -> tuple[
+        list[tuple[FileReport, InfoviewError | None]], pd.DataFrame | None]:
+    """Each file's report and the error that stopped it (or None), and all their rows
+    as one frame (None: no rows). Joined here, in a folder pool's worker: handing back
+    and joining 200 small frames cost the loading process more than all its workers'
+    joins."""
+    outcomes, frames = [], []
+    for path, _, label in jobs:
+        file_report = FileReport(label)
+        try:
+            frames.extend(_load_file(path, label, file_report, **options))
+            outcomes.append((file_report, None))
+        except InfoviewError as exc:
+            outcomes.append((file_report, exc))
+    if not frames:
+        return outcomes, None
+    return outcomes, frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def _load_file(path: Path, label: str, file_report: FileReport, *, explicit, seeker, cohort,

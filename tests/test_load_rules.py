@@ -463,10 +463,22 @@ def test_a_big_folder_is_read_by_several_processes_with_the_same_result(tmp_path
             pools.append(args)
             super().__init__(*args, **kwargs)
 
+    handed_back = []
+    forked = load_module._load_forked
+
+    def counted_forked(*args):
+        for chunk in forked(*args):
+            handed_back.append(chunk)
+            yield chunk
+
     monkeypatch.setattr(load_module, "ProcessPoolExecutor", CountedPool)
+    monkeypatch.setattr(load_module, "_load_forked", counted_forked)
     monkeypatch.setattr(load_module, "usable_cores", lambda: 2)  # as on a one-core runner too
     log, report = load(tmp_path)
     assert len(pools) == 1
+    # the workers join their files' rows: one frame per chunk of files comes back
+    assert 1 < len(handed_back) < n and sum(len(files) for files, _ in handed_back) == n + 1
+    assert all(isinstance(frame, pd.DataFrame) for _, frame in handed_back)
     monkeypatch.setattr(load_module, "PARALLEL_MIN_FILES", 10**6)
     serial_log, serial_report = load(tmp_path)
     assert len(pools) == 1
