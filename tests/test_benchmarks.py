@@ -79,3 +79,37 @@ def test_the_xlsx_baseline_prefers_fastexcel(tmp_path):
         assert table == [["Company"], ["Acme"]]
     else:
         assert table.column_names == ["Company"] and table.num_rows == 1
+
+
+def test_timed_runs_do_not_sample_forked_memory(monkeypatch):
+    """Sampling the memory of forked processes slows the loader down (it walks their
+    page tables); so a case that forks is timed in runs that do not sample, and its
+    memory comes from one more run that does."""
+    import json
+    import types
+
+    from benchmarks import run as bench
+
+    calls = []
+
+    def fake_run(cmd, **kwargs):
+        sampled = "--sample-forks" in cmd
+        calls.append(sampled)
+        out = {"seconds": 9.0 if sampled else 1.0 + len(calls), "rss_mb": 500.0 if sampled
+               else 100.0}
+        return types.SimpleNamespace(returncode=0, stdout=json.dumps(out) + "\n", stderr="")
+
+    monkeypatch.setattr(bench.subprocess, "run", fake_run)
+    result = bench.measure("load_folder", 200, 3, forks=True)
+    assert calls == [False, False, False, True]
+    assert result.median == 3.0 and result.min == 2.0 and result.rss == 500.0
+    calls.clear()
+    result = bench.measure("raw_folder", 200, 2)
+    assert calls == [False, False] and result.rss == 100.0
+
+    started = []
+    monkeypatch.setattr(bench._ForkedPeak, "start", lambda self: started.append(self))
+    monkeypatch.setattr(bench._ForkedPeak, "stop", lambda self: self)
+    bench._child("idle", "0", False)
+    assert started == []
+    assert bench._child("idle", "0", False, True)["rss_mb"] > 0 and len(started) == 1
