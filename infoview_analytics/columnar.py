@@ -387,5 +387,5 @@ def _join(head: np.ndarray, tail: list[tuple[np.ndarray, np.ndarray]],
         codes.append(np.concatenate([first[:HEAD_ROWS], tail_part]))
         uniques.append(np.asarray(seen, dtype=object))
     n, width = used_extent(codes)
-    return ColumnRows([c[:n] for c in codes[:width]], uniques[:width], n)
+    return ColumnRows([c[:n] for c in codes[:width]], uniques[:width], n, ordered=True)
 

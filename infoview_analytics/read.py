@@ -1252,7 +1252,7 @@ def _split_columns(start: tuple[str, int, int] | None, delimiter: str
         if i < n and j < width:
             codes[j][i] = -1  # the column is this table's own array
             problems.append((i + 1, j, value, _error_message(value)))
-    return ColumnRows([c[:n] for c in codes[:width]], uniques[:width], n), problems
+    return ColumnRows([c[:n] for c in codes[:width]], uniques[:width], n, ordered=True), problems
 
 
 @functools.lru_cache(maxsize=8)

@@ -74,14 +74,23 @@ class ColumnRows(Rows):
     A big sheet read column-wise (Arrow) stays in this form: its two million cells
     are never Python objects one by one. Everything :class:`Rows` offers works; the
     object :attr:`array` is built on demand.
+
+    *ordered* says each column's codes number its values in order of first
+    appearance, as Arrow's dictionary encoding and :func:`pandas.factorize` give them
+    (codes no cell uses may stay among them). A slice's codes are then renumbered
+    without hashing them again (:meth:`coded_column`): for a million-row column, a
+    count and a lookup instead of a factorize.
     """
 
-    __slots__ = ("_codes", "_uniques", "_n")
+    __slots__ = ("_codes", "_uniques", "_n", "_origin")
 
-    def __init__(self, codes: list[np.ndarray], uniques: list[np.ndarray], n: int):
+    def __init__(self, codes: list[np.ndarray], uniques: list[np.ndarray], n: int, *,
+                 ordered: bool = False):
         self._codes = codes
         self._uniques = uniques
         self._n = n
+        # (the ordered columns, where these rows start in them), or None
+        self._origin: tuple[list[np.ndarray], int] | None = (codes, 0) if ordered else None
 
     @property
     def array(self) -> np.ndarray:  # type: ignore[override]
@@ -101,6 +110,16 @@ class ColumnRows(Rows):
         # A slice may not use every unique (the header row's text, say): keep only the
         # used ones, in order of first appearance, as pandas.factorize would.
         codes, uniques = self._codes[i], self._uniques[i]
+        if self._origin is not None:
+            whole, start = self._origin
+            used = np.bincount(codes + 1, minlength=len(uniques) + 1)[1:] > 0
+            above = whole[i][:start]
+            # Values first seen in these rows keep their order; one also seen above
+            # them (a title repeated below it, say) may not: then hash after all.
+            if not used[above[above >= 0]].any():
+                lookup = np.full(len(uniques) + 1, -1, dtype=np.intp)  # [-1]: code -1
+                lookup[np.flatnonzero(used)] = np.arange(int(used.sum()))
+                return lookup[codes], uniques[used], None
         first, seen = pd.factorize(codes)
         used = seen >= 0
         remap = np.full(len(seen), -1, dtype=np.intp)
@@ -114,7 +133,10 @@ class ColumnRows(Rows):
         if isinstance(index, slice):
             start, stop, step = index.indices(self._n)
             codes = [c[start:stop:step] for c in self._codes]
-            return ColumnRows(codes, self._uniques, len(range(start, stop, step)))
+            part = ColumnRows(codes, self._uniques, len(range(start, stop, step)))
+            if self._origin is not None and step == 1:  # cutting rows keeps the order
+                part._origin = (self._origin[0], self._origin[1] + start)
+            return part
         if index < 0:
             index += self._n
         if not 0 <= index < self._n:

@@ -451,6 +451,58 @@ def test_column_rows_behave_like_rows():
             assert got_uniques.tolist() == want_uniques.tolist()
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["a", "b", "c", "Company", 1.0, None]),
+                         min_size=2, max_size=2), min_size=1, max_size=40),
+       st.integers(0, 45), st.integers(0, 5), st.sampled_from(["a", "Company", 1.0]))
+def test_slices_of_ordered_columns_are_coded_as_factorize_codes_them(cells, start, again,
+                                                                     dropped):
+    """Columns whose codes follow first appearance (the column-wise reader's) renumber a
+    slice without hashing it; the result must be factorize's, also where a value above
+    the slice (a title, the header) turns up in it again, and after slicing twice.
+    Some uniques are used by no cell, as where the reader empties blank text."""
+    grid = np.array(cells, dtype=object)
+    codes, uniques = [], []
+    for j in range(grid.shape[1]):
+        c, u = pd.factorize(grid[:, j], use_na_sentinel=True)
+        u = np.asarray(u, dtype=object)
+        gone = np.flatnonzero(u == dropped) if dropped != 1.0 else np.flatnonzero(
+            [v == 1.0 and type(v) is float for v in u])
+        c[np.isin(c, gone)] = -1  # the unique stays, no cell uses it
+        codes.append(c)
+        uniques.append(u)
+    grid[np.vectorize(lambda v: v == dropped and type(v) is type(dropped), otypes=[bool])(
+        grid)] = None
+    columns, rows = ColumnRows(codes, uniques, len(grid), ordered=True), Rows(grid)
+    for got, want in ((columns[start:], rows[start:]),
+                      (columns[start:][again:], rows[start:][again:]),
+                      (columns[:start], rows[:start])):
+        assert got == want
+        for j in range(2):
+            got_codes, got_uniques, _ = got.coded_column(j)
+            want_codes, want_uniques, _ = want.coded_column(j)
+            assert got_codes.tolist() == want_codes.tolist()
+            assert got_uniques.tolist() == want_uniques.tolist()
+
+
+def test_the_rows_under_a_header_are_coded_without_hashing_them(tmp_path, monkeypatch):
+    """A big sheet's rows under its header are renumbered from the column-wise read's
+    order of first appearance: no factorize of a million codes per column."""
+    path = _save(tmp_path / "log.xlsx", _leads(columnar.MIN_ROWS + 500))
+    rows = read.read_file(path)[0].rows
+    assert isinstance(rows, ColumnRows)
+    want = [Rows(rows.array)[1:].coded_column(j) for j in range(rows.width)]  # hashed
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("factorized")
+
+    monkeypatch.setattr("infoview_analytics.rows.pd.factorize", refuse)
+    for j, (codes, uniques, _) in enumerate(want):
+        got_codes, got_uniques, _ = rows[1:].coded_column(j)
+        assert got_codes.tolist() == codes.tolist()
+        assert got_uniques.tolist() == uniques.tolist()
+
+
 @pytest.mark.parametrize("limit", [1, 7, 500])
 def test_leading_column_values_read_in_windows_are_the_column_s_first(limit):
     """The column planner looks at a column's first non-blank cells; it reads big
