@@ -106,23 +106,40 @@ def map_unique(values: pd.Series | np.ndarray, func: Callable[[object], object])
     return mapped[codes]
 
 
-def _text_column(codes: np.ndarray, uniques: np.ndarray) -> tuple[pd.Series, np.ndarray,
+def _text_column(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray,
                                                                   np.ndarray]:
-    """One raw column's cleaned text (``cell_text``), registered with its codes so that
-    mapping it again costs only the distinct values.
+    """One raw column's cleaned text (``cell_text``), coded.
 
     *codes* and *uniques* are the column factorised (``Rows.coded_column``). Returns
-    ``(text, text_codes, unique_text_codes)``, the last giving each unique's text code.
+    ``(text_codes, text_uniques, unique_text_codes)``, the last giving each unique's
+    text code.
     """
     text = np.empty(len(uniques) + 1, dtype=object)
     text[:-1] = [cell_text(u) for u in uniques]
     text[-1] = None
     tcodes, tuniques = pd.factorize(text, use_na_sentinel=True)  # '1' and 1.0 read alike
     tcodes[-1] = -1
-    text_codes = tcodes[codes]
-    text_series = pd.Series(with_none(tuniques)[text_codes], dtype=object, copy=False)
-    _register(text_series, text_codes, np.asarray(tuniques, dtype=object))
-    return text_series, text_codes, tcodes
+    return tcodes[codes], np.asarray(tuniques, dtype=object), tcodes
+
+
+class _TextColumns(dict):
+    """Each column's cleaned text as a Series, registered with its codes so that mapping
+    it again costs only the distinct values; made when first asked for, as most columns
+    of a log are read as dates, numbers or flags instead (:class:`_RawColumns`).
+    :meth:`coded` gives a column's text codes without making its Series."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[tuple[np.ndarray, np.ndarray]] = []  # (text codes, text uniques)
+
+    def coded(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.parts[i]
+
+    def __missing__(self, i: int) -> pd.Series:
+        codes, uniques = self.parts[i]
+        value = self[i] = pd.Series(with_none(uniques)[codes], dtype=object, copy=False)
+        _register(value, codes, uniques)
+        return value
 
 
 def _raw_column(codes: np.ndarray, uniques: np.ndarray, column: np.ndarray | None,
@@ -295,12 +312,13 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
     data = raw.rows[h + 1:]  # one plan per column of the sheet
     n = len(data)
     # Each column is factorised once; its text and raw Series carry those codes.
-    text_cols: dict[int, pd.Series] = {}
+    text_cols = _TextColumns()
     raw_cols = _RawColumns()
     filled = np.zeros((n, width), dtype=bool)
     for i in range(width):
         codes, uniques, column = data.coded_column(i)
-        text_cols[i], text_codes, unique_text_codes = _text_column(codes, uniques)
+        text_codes, text_uniques, unique_text_codes = _text_column(codes, uniques)
+        text_cols.parts.append((text_codes, text_uniques))
         raw_cols.parts[i] = (codes, uniques, column, text_codes, unique_text_codes)
         filled[:, i] = text_codes >= 0
     rownums = np.arange(n) + raw.first_row + h + 1
@@ -411,7 +429,7 @@ def _hdr(fields: dict, name: str) -> str:
 # ---------------------------------------------------------------------------
 # Rows that are not data.
 # ---------------------------------------------------------------------------
-def _classify_rows(text_cols: dict[int, pd.Series], filled: np.ndarray,
+def _classify_rows(text_cols: _TextColumns, filled: np.ndarray,
                    header: list[object], plan: SheetPlan, out: _Collector) -> np.ndarray:
     n = len(filled)
     keep = np.ones(n, dtype=bool)
@@ -424,30 +442,32 @@ def _classify_rows(text_cols: dict[int, pd.Series], filled: np.ndarray,
 
     header_keys = [squash(h) if h is not None else "" for h in header] + [""] * len(plan.columns)
     matches = np.zeros(n, dtype=int)
-    for i in text_cols:
+    width = len(text_cols.parts)
+    for i in range(width):
         key = header_keys[i]
         if key:
-            codes, uniques, _ = _factorize(text_cols[i])
+            codes, uniques = text_cols.coded(i)
             matches += np.append(squash_all(uniques) == key, False)[codes]
     header_size = sum(1 for k in header_keys[: len(plan.columns)] if k)
     repeated = keep & (matches >= max(2, int(0.6 * header_size)))
     out.reject(np.flatnonzero(repeated), "repeated header")
     keep &= ~repeated
 
-    if text_cols:
+    if width:
         first_col = filled.argmax(axis=1)
         first_text = np.full(n, None, dtype=object)  # first non-empty cell of a row
-        for i in text_cols:
+        for i in range(width):
             rows = np.flatnonzero(first_col == i)
             if len(rows):
-                first_text[rows] = text_cols[i].to_numpy(dtype=object)[rows]
+                codes, uniques = text_cols.coded(i)
+                first_text[rows] = with_none(uniques)[codes[rows]]
         codes, uniques = pd.factorize(first_text, use_na_sentinel=True)
         total_of = np.zeros(len(uniques) + 1, dtype=bool)
         total_of[:-1] = [bool(_TOTALS.match(str(v))) for v in uniques]
         is_total = total_of[codes] & keep & (counts >= 2)
         if is_total.any():  # rare: check the other cells of the candidate rows only
             candidates = np.flatnonzero(is_total)
-            others = pd.DataFrame({i: c.iloc[candidates] for i, c in text_cols.items()})
+            others = pd.DataFrame({i: text_cols[i].iloc[candidates] for i in range(width)})
             is_total[candidates] &= _others_numeric(others, first_text[candidates])
         out.reject(np.flatnonzero(is_total), "totals row")
         keep &= ~is_total

@@ -502,3 +502,23 @@ def test_a_big_folder_inside_a_pool_worker_is_read_in_that_process(tmp_path, mon
 
 def _rows_loaded(folder: str) -> int:
     return load(folder)[1].rows_loaded
+
+
+def test_columns_read_as_dates_or_numbers_get_no_text_series(tmp_path, monkeypatch):
+    """A column's cleaned-text Series is made only for rules that read it as text."""
+    from infoview_analytics import normalise
+
+    made = []
+    build = normalise._TextColumns.__missing__
+
+    def spy(self, i):
+        made.append(i)
+        return build(self, i)
+
+    monkeypatch.setattr(normalise._TextColumns, "__missing__", spy)
+    path = write_csv(tmp_path / "log.csv", "Company,Follow-ups,Date contacted,Contact\n"
+                     "Acme,2,2024-03-01,Ann\nBeta,0,2024-03-02,Bo\n")
+    log, _ = load(path)
+    assert log["company"].tolist() == ["Acme", "Beta"] and log["followups"].tolist() == [2, 0]
+    assert 0 in made and 3 in made  # company and contact are text
+    assert 1 not in made and 2 not in made  # follow-ups and the date are not
