@@ -448,16 +448,13 @@ def _finish(log: pd.DataFrame) -> pd.DataFrame:
 
 def _first_spelling(values: pd.Series) -> pd.Series:
     """Case- and space-insensitive variants take the first spelling seen."""
-    # per distinct value: its spelling with spaces tidied, and its key; each key then
-    # takes the spelling at its first row
+    # Distinct values come in order of first appearance, so the first row of a key
+    # holds the first of its spellings among them: the rule is decided per distinct
+    # value, and the rows only look their key's spelling up.
     codes, uniques = pd.factorize(values.astype(STRING), use_na_sentinel=True)
-    text = np.array([" ".join(v.split()) for v in uniques] + [None], dtype=object)
-    key_of, _ = pd.factorize(np.array([t.casefold() for t in text[:-1]], dtype=object))
+    text = np.array([" ".join(v.split()) for v in uniques], dtype=object)
+    key_of, _ = pd.factorize(np.array([t.casefold() for t in text], dtype=object))
+    _, first = np.unique(key_of, return_index=True)
+    spelling = pd.array(text[first], dtype=STRING)
     keys = np.append(key_of, -1)[codes]  # per row; -1 where missing
-    out = np.full(len(codes), None, dtype=object)
-    valid = keys >= 0
-    if valid.any():
-        _, first = np.unique(keys[valid], return_index=True)
-        rows = np.flatnonzero(valid)
-        out[valid] = text[codes[rows[first]]][keys[valid]]
-    return pd.Series(out, index=values.index, dtype=STRING)
+    return pd.Series(spelling.take(keys, allow_fill=True), index=values.index, copy=False)

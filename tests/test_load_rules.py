@@ -522,3 +522,24 @@ def test_columns_read_as_dates_or_numbers_get_no_text_series(tmp_path, monkeypat
     assert log["company"].tolist() == ["Acme", "Beta"] and log["followups"].tolist() == [2, 0]
     assert 0 in made and 3 in made  # company and contact are text
     assert 1 not in made and 2 not in made  # follow-ups and the date are not
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(
+    ["Acme", "ACME", "acme ", " Acme  Corp", "acme corp", "Beta", "beta", "", "  "])),
+    max_size=30))
+def test_each_name_takes_its_first_spelling_as_a_row_by_row_reading_would(values):
+    from infoview_analytics.load import _first_spelling
+    from infoview_analytics.schema import STRING
+
+    first: dict[str, str] = {}
+    want = []
+    for v in values:
+        if v is None:
+            want.append(None)
+            continue
+        tidy = " ".join(v.split())
+        want.append(first.setdefault(tidy.casefold(), tidy))
+    got = _first_spelling(pd.Series(values, dtype=object).astype(STRING))
+    assert str(got.dtype) == str(STRING)
+    assert [None if pd.isna(v) else v for v in got] == want
