@@ -447,28 +447,36 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray,
         key = header_keys[i]
         if key:
             codes, uniques = text_cols.coded(i)
-            matches += np.append(squash_all(uniques) == key, False)[codes]
+            hit = squash_all(uniques) == key
+            if hit.any():  # most columns never repeat their header: no pass over the rows
+                matches += np.append(hit, False)[codes]
     header_size = sum(1 for k in header_keys[: len(plan.columns)] if k)
     repeated = keep & (matches >= max(2, int(0.6 * header_size)))
     out.reject(np.flatnonzero(repeated), "repeated header")
     keep &= ~repeated
 
     if width:
+        # the first non-empty cell of each row, coded
         first_col = filled.argmax(axis=1)
-        first_text = np.full(n, None, dtype=object)  # first non-empty cell of a row
-        for i in range(width):
-            rows = np.flatnonzero(first_col == i)
-            if len(rows):
-                codes, uniques = text_cols.coded(i)
-                first_text[rows] = with_none(uniques)[codes[rows]]
-        codes, uniques = pd.factorize(first_text, use_na_sentinel=True)
+        starts = first_col[~blank]  # a blank row's codes are -1 in every column
+        if not len(starts) or (starts == starts[0]).all():  # one column starts them all
+            codes, uniques = text_cols.coded(int(starts[0]) if len(starts) else 0)
+        else:
+            first_text = np.full(n, None, dtype=object)
+            for i in range(width):
+                rows = np.flatnonzero(first_col == i)
+                if len(rows):
+                    codes, uniques = text_cols.coded(i)
+                    first_text[rows] = with_none(uniques)[codes[rows]]
+            codes, uniques = pd.factorize(first_text, use_na_sentinel=True)
         total_of = np.zeros(len(uniques) + 1, dtype=bool)
         total_of[:-1] = [bool(_TOTALS.match(str(v))) for v in uniques]
         is_total = total_of[codes] & keep & (counts >= 2)
         if is_total.any():  # rare: check the other cells of the candidate rows only
             candidates = np.flatnonzero(is_total)
             others = pd.DataFrame({i: text_cols[i].iloc[candidates] for i in range(width)})
-            is_total[candidates] &= _others_numeric(others, first_text[candidates])
+            is_total[candidates] &= _others_numeric(others,
+                                                    with_none(uniques)[codes[candidates]])
         out.reject(np.flatnonzero(is_total), "totals row")
         keep &= ~is_total
 

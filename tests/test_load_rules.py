@@ -264,8 +264,9 @@ def test_many_date_spellings(tmp_path):
 
 
 # --- header, blank, repeated header and totals rows ------------------------------------------
-def test_header_on_row_four_and_rows_that_are_not_data(tmp_path):
-    path = write_xlsx(tmp_path / "a.xlsx", {"Tracker": [
+@pytest.mark.parametrize("layout", ["from column A", "from column B", "a row from column B"])
+def test_header_on_row_four_and_rows_that_are_not_data(tmp_path, layout):
+    rows = [
         ["My job search", None, None],
         ["Spring 2024", None, None],
         [None, None, None],
@@ -277,15 +278,22 @@ def test_header_on_row_four_and_rows_that_are_not_data(tmp_path):
         ["TECH COMPANIES:", None, None],
         ["Gamma", "Cy", "applied"],
         ["Total", 3, None],
-    ]})
-    log, report = load(path)
+    ]
+    if layout == "from column B":  # the titles in A, the table from B
+        rows = rows[:3] + [[None, *row] for row in rows[3:]]
+    if layout == "a row from column B":  # the rows start in different columns
+        rows.insert(10, [None, "LATE ADDITIONS:", None])
+    log, report = load(write_xlsx(tmp_path / "a.xlsx", {"Tracker": rows}))
     f = report.files[0]
     assert f.sheets[0].header_row == 4
+    late = layout == "a row from column B"
     assert log["company"].tolist() == ["Acme", "Beta", "Gamma"]
+    assert log["contact"].tolist() == ["Ann", "Bob", "Cy"]
     assert log["source_row"].tolist() == [5, 8, 10]
     assert [(r["row"], r["reason"]) for r in f.rejected] == [
-        (6, "blank"), (7, "repeated header"), (9, "section heading"), (11, "totals row")]
-    assert f.rows_read == 7 == f.rows_loaded + f.rows_rejected
+        (6, "blank"), (7, "repeated header"), (9, "section heading")] + \
+        [(11, "section heading")] * late + [(11 + late, "totals row")]
+    assert f.rows_read == 7 + late == f.rows_loaded + f.rows_rejected
 
 
 # --- encodings and delimiters -----------------------------------------------------------------
