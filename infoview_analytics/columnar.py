@@ -382,9 +382,13 @@ def _join(head: np.ndarray, tail: list[tuple[np.ndarray, np.ndarray]],
             return None  # True and 1.0 are one value to pandas: keep them apart cell by cell
         values = np.concatenate([head_cells, tail_uniques])
         first, seen = pd.factorize(values, use_na_sentinel=True)
-        tail_part = np.where(tail_codes >= 0, first[HEAD_ROWS:][tail_codes], -1) \
-            if len(tail_uniques) else np.full(n_tail, -1, dtype=np.intp)
-        codes.append(np.concatenate([first[:HEAD_ROWS], tail_part]))
+        # one array per column, the tail's codes looked up straight into it (int32: the
+        # columns are this sheet's largest arrays)
+        column = np.empty(HEAD_ROWS + n_tail, dtype=np.int32)
+        column[:HEAD_ROWS] = first[:HEAD_ROWS]
+        np.take(np.append(first[HEAD_ROWS:], -1).astype(np.int32), tail_codes,
+                out=column[HEAD_ROWS:], mode="wrap")  # [-1]: code -1, an empty cell
+        codes.append(column)
         uniques.append(np.asarray(seen, dtype=object))
     n, width = used_extent(codes)
     return ColumnRows([c[:n] for c in codes[:width]], uniques[:width], n, ordered=True)

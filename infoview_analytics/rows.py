@@ -163,7 +163,7 @@ def used_extent(codes: list[np.ndarray]) -> tuple[int, int]:
     """``(rows, columns)`` up to the last cell holding something (code >= 0)."""
     last_row, last_col = -1, -1
     for j, column in enumerate(codes):
-        filled = np.flatnonzero(column >= 0)
-        if len(filled):
-            last_row, last_col = max(last_row, int(filled[-1])), j
+        filled = column[::-1] >= 0
+        if filled.any():
+            last_row, last_col = max(last_row, len(column) - 1 - int(filled.argmax())), j
     return last_row + 1, last_col + 1

@@ -690,3 +690,14 @@ def test_text_that_is_not_utf8_is_refused_both_ways(tmp_path):
     assert read._scan_zip(path).parts["xl/worksheets/sheet1.xml"].head is None
     _assert_alike(path.read_bytes(), ".xlsx", 3)
     assert _cell_by_cell(_outcome, path)[0] == "error"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(-1, 3), min_size=0, max_size=12), min_size=0, max_size=5))
+def test_the_used_extent_ends_at_the_last_filled_row_and_column(columns):
+    from infoview_analytics.rows import used_extent
+
+    codes = [np.asarray(c, dtype=np.int32) for c in columns]
+    filled = [(r, j) for j, c in enumerate(columns) for r, code in enumerate(c) if code >= 0]
+    want = (max((r for r, _ in filled), default=-1) + 1, max((j for _, j in filled), default=-1) + 1)
+    assert used_extent(codes) == want
