@@ -264,9 +264,10 @@ def load_log_with_report(
     options = {"explicit": explicit, "seeker": seeker, "cohort": cohort, "sheet": sheet}
     report = LoadReport()
     frames = []
-    folders = iter([folder for _, folder, _ in jobs])
+    folders = iter([folder for _, folder, _ in jobs])  # the outcomes come in this order
     for outcomes, frame in _load_files(jobs, options):
-        for (file_report, error), folder in zip(outcomes, folders):
+        for file_report, error in outcomes:
+            folder = next(folders)
             report.files.append(file_report)
             if error is not None:
                 if folder is None:  # a file named directly: its problem is the user's answer

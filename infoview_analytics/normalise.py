@@ -690,7 +690,8 @@ def _flag_cell(value: object) -> object:
 
 
 def _any_flag(sources, out: _Collector, keep) -> np.ndarray | None:
-    """OR of several yes/no columns: True if any is yes, False if all answered no, else None."""
+    """OR of several yes/no columns, per row: 1 if any is yes, 0 if all answered no,
+    else -1 (int8, so the stage rules compare numbers, not Python objects)."""
     if not sources:
         return None
     result = None
@@ -700,12 +701,14 @@ def _any_flag(sources, out: _Collector, keep) -> np.ndarray | None:
         bad = bad_of[codes]
         for pos in np.flatnonzero(bad & keep):
             out.problem(pos, header, values.iat[pos], "not yes/no; left empty")
-        mapped = np.where(bad_of, None, table)[codes]
+        answer_of = np.array([1 if m is True else 0 if m is False else -1 for m in table],
+                             dtype=np.int8)  # not yes/no: -1, as an empty cell
+        mapped = answer_of[codes]
         if result is None:
             result = mapped
         else:
-            result = np.where((result == True) | (mapped == True), True,  # noqa: E712
-                              np.where(pd.isna(result), mapped, result))
+            result = np.where((result == 1) | (mapped == 1), np.int8(1),
+                              np.where(result < 0, mapped, result))
     return result
 
 
@@ -749,11 +752,11 @@ def _derive_stage(frame: _Columns, flags: dict,
     """Furthest stage wins: every signal is OR-ed; a later 'Rejected' erases nothing."""
     n = len(frame.index)
 
-    def truth(arr) -> np.ndarray:
-        return np.zeros(n, bool) if arr is None else np.asarray(arr == True, dtype=bool)  # noqa: E712
+    def truth(flag) -> np.ndarray:  # flags are _any_flag's 1 / 0 / -1
+        return np.zeros(n, bool) if flag is None else flag == 1
 
-    def falsity(arr) -> np.ndarray:
-        return np.zeros(n, bool) if arr is None else np.asarray(arr == False, dtype=bool)  # noqa: E712
+    def falsity(flag) -> np.ndarray:
+        return np.zeros(n, bool) if flag is None else flag == 0
 
     # Each status column holds a few distinct meanings: look attributes up per meaning.
     factorized = statuses
@@ -813,8 +816,8 @@ def _derive_stage(frame: _Columns, flags: dict,
         known = (contacted & has_stage_info) | negative | positive
         frame[name] = pd.arrays.BooleanArray(positive.copy(), ~known)
     thank_you = flags["thank_you"]
-    frame["thank_you"] = pd.array(np.full(n, None, object) if thank_you is None else thank_you,
-                                  dtype="boolean")
+    frame["thank_you"] = pd.arrays.BooleanArray(truth(thank_you), np.ones(n, bool)
+                                                if thank_you is None else thank_you < 0)
 
     outcome = np.where(offer & ((outcome < 0) | (outcome == open_)), offer_, outcome)
     outcome = np.where(~offer & (outcome == offer_), open_, outcome)

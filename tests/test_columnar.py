@@ -699,5 +699,6 @@ def test_the_used_extent_ends_at_the_last_filled_row_and_column(columns):
 
     codes = [np.asarray(c, dtype=np.int32) for c in columns]
     filled = [(r, j) for j, c in enumerate(columns) for r, code in enumerate(c) if code >= 0]
-    want = (max((r for r, _ in filled), default=-1) + 1, max((j for _, j in filled), default=-1) + 1)
+    want = (max((r for r, _ in filled), default=-1) + 1,
+            max((j for _, j in filled), default=-1) + 1)
     assert used_extent(codes) == want

@@ -551,3 +551,28 @@ def test_each_name_takes_its_first_spelling_as_a_row_by_row_reading_would(values
     got = _first_spelling(pd.Series(values, dtype=object).astype(STRING))
     assert str(got.dtype) == str(STRING)
     assert [None if pd.isna(v) else v for v in got] == want
+
+
+def test_yes_no_columns_keep_yes_no_and_unknown_apart(tmp_path):
+    """A blank or unreadable yes/no cell is unknown, not "no"; two columns of one stage
+    are OR-ed; a lead not contacted keeps an unanswered "responded" unknown."""
+    path = write_csv(tmp_path / "log.csv",
+                     "Company,Contact,Contacted,Responded?,Thank you note,Phone screen,Onsite\n"
+                     "Acme,Ann,yes,yes,yes,yes,\n"
+                     "Beta,Bo,no,,no,,\n"
+                     "Gamma,Cy,no,no,,,\n"
+                     "Delta,Di,,,purple,no,yes\n"
+                     "Echo,Ed,yes,,,no,no\n"
+                     "Fox,Fi,no,,,no,\n")
+    log, report = load(path)
+
+    def cells(name):
+        return [None if pd.isna(v) else v for v in log[name]]
+
+    assert cells("thank_you") == [True, False, None, None, None, None]
+    assert cells("responded") == [True, None, False, True, False, None]
+    # a stage column's "no" says nothing (Fox): only its "yes" counts
+    assert cells("job_interview") == [True, None, None, True, False, None]
+    assert cells("stage") == ["job_interview", None, None, "job_interview", "contacted", None]
+    assert [(p["row"], p["column"], p["message"]) for p in report.files[0].problems] == [
+        (5, "Thank you note", "not yes/no; left empty")]
