@@ -78,6 +78,15 @@ def _factorize(values) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     return codes, uniques, None
 
 
+def _filled(values: pd.Series) -> np.ndarray:
+    """``values.notna()`` as an array; from its registered codes where it has them (a
+    check of 100,000 text cells one by one costs more than the rest of a rule)."""
+    entry = _CODED.get(id(values))
+    if entry is not None and entry[0] is values:
+        return entry[1] >= 0
+    return values.notna().to_numpy()
+
+
 def map_codes(values, func: Callable[[object], object]) -> tuple[np.ndarray, np.ndarray]:
     """``(codes, mapped)``: *func* of each distinct value, ``mapped[-1]`` is ``None``.
 
@@ -543,9 +552,9 @@ def _apply_direction(frame, source, out: _Collector, keep: np.ndarray) -> None:
 def _split_name_role(frame: _Columns, has_title_column: bool) -> None:
     """'Dale Shaw (Technical Recruiter)' -> contact 'Dale Shaw', title 'Technical Recruiter'."""
     contact = frame["contact"]
-    candidate = map_unique(contact.to_numpy(dtype=object),
-                           lambda v: _NAME_ROLE.search(v) is not None and "," not in v)
-    if not (candidate == True).any():  # noqa: E712  (the usual case: no 'Name (Role)' cells)
+    _, candidate = map_codes(contact, lambda v: _NAME_ROLE.search(v) is not None
+                             and "," not in v)  # per distinct name, with its codes if known
+    if not any(c is True for c in candidate):  # the usual case: no 'Name (Role)' cells
         return
     parts = contact.str.extract(_NAME_ROLE)
     split = parts[0].notna() & ~contact.str.contains(",", regex=False).fillna(False)
@@ -833,7 +842,7 @@ def _referrals_named(frame: _Columns, referred_by: pd.Series) -> np.ndarray:
     (its key is ``"\\0"``).
     """
     n = len(frame.index)
-    if not referred_by.notna().any():
+    if not _filled(referred_by).any():
         return np.zeros(n, dtype=int)
 
     def key(v: str) -> str:
@@ -867,7 +876,7 @@ def _has_stage_info(source, fields) -> bool:
                  "job_interview", "offer", "status_raw", "stage", "stage_history",
                  "stage_responded", "stage_job_interview", "stage_rejected", "stage_open",
                  "referrals"):
-        if any(values.notna().any() for _, values in source(name)):
+        if any(_filled(values).any() for _, values in source(name)):
             return True
     for _, values in source("outcome"):
         codes, squashed = map_codes(values, squash)  # per distinct value, not per row
@@ -880,7 +889,7 @@ def _identifying(frame: _Columns, plan: SheetPlan,
                  cells: dict[int, pd.Series]) -> np.ndarray:
     ident = np.zeros(len(frame.index), dtype=bool)
     for name in ("contact", "company", "contact_title", "status_raw", "notes"):
-        ident |= frame[name].notna().to_numpy()
+        ident |= _filled(frame[name])
     for c in plan.columns:
         textual = c.field in (None, "posting", "stage", "outcome", "stage_history") or \
             FIELD_TARGETS.get(c.field or "") in ("stage", "outcome")

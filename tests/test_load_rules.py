@@ -576,3 +576,12 @@ def test_yes_no_columns_keep_yes_no_and_unknown_apart(tmp_path):
     assert cells("stage") == ["job_interview", None, None, "job_interview", "contacted", None]
     assert [(p["row"], p["column"], p["message"]) for p in report.files[0].problems] == [
         (5, "Thank you note", "not yes/no; left empty")]
+
+
+def test_a_row_with_only_a_date_is_rejected_as_not_identifying_anyone(tmp_path):
+    path = write_csv(tmp_path / "log.csv", "Company,Contact,Notes,Date contacted\n"
+                     "Acme,Ann,,2024-03-01\n,,,2024-03-02\n,Bo,,2024-03-03\n,,met at fair,\n")
+    log, report = load(path)
+    assert log["source_row"].tolist() == [2, 4, 5]
+    assert [(r["row"], r["reason"].split(" (")[0]) for r in report.files[0].rejected] == [
+        (3, "no identifying value")]
