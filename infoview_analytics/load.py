@@ -275,9 +275,8 @@ def load_log_with_report(
                 file_report.error = str(error)
         if frame is not None:
             frames.append(frame)
-    log = (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)) \
-        if frames else empty_log()
-    return _finish(log), report
+    log = _joined(frames)
+    return _finish(log if log is not None else empty_log()), report
 
 
 #: a folder of at least this many files is read by several processes
@@ -326,9 +325,14 @@ def _load_chunk(jobs: list[tuple[Path, Path | None, str]], options: dict) -> tup
             outcomes.append((file_report, None))
         except InfoviewError as exc:
             outcomes.append((file_report, exc))
-    if not frames:
-        return outcomes, None
-    return outcomes, frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return outcomes, _joined(frames)
+
+
+def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
+    """The frames one after another (None for none; one is itself)."""
+    if len(frames) < 2:
+        return frames[0] if frames else None
+    return pd.concat(frames, ignore_index=True)
 
 
 def _load_file(path: Path, label: str, file_report: FileReport, *, explicit, seeker, cohort,

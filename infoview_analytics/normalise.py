@@ -69,11 +69,17 @@ def _register(series: object, codes: np.ndarray, uniques: np.ndarray,
     _CODED[id(series)] = (series, codes, uniques, used)
 
 
+def _registered(values: object) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """``(codes, uniques, used)`` registered for *values* itself, or None."""
+    entry = _CODED.get(id(values))
+    return entry[1:] if entry is not None and entry[0] is values else None
+
+
 def _factorize(values) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Codes (-1 for missing), distinct values and which of them occur (None: all)."""
-    entry = _CODED.get(id(values))
-    if entry is not None and entry[0] is values:
-        return entry[1], entry[2], entry[3]
+    known = _registered(values)
+    if known is not None:
+        return known
     codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     return codes, uniques, None
 
@@ -81,10 +87,8 @@ def _factorize(values) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
 def _filled(values: pd.Series) -> np.ndarray:
     """``values.notna()`` as an array; from its registered codes where it has them (a
     check of 100,000 text cells one by one costs more than the rest of a rule)."""
-    entry = _CODED.get(id(values))
-    if entry is not None and entry[0] is values:
-        return entry[1] >= 0
-    return values.notna().to_numpy()
+    known = _registered(values)
+    return known[0] >= 0 if known is not None else values.notna().to_numpy()
 
 
 def map_codes(values, func: Callable[[object], object]) -> tuple[np.ndarray, np.ndarray]:
@@ -200,10 +204,10 @@ def _categorical(table: np.ndarray, codes: np.ndarray,
 
 def _as_text(values: pd.Series) -> pd.Series:
     """*values* as the schema's string dtype, keeping its registered codes."""
-    entry = _CODED.get(id(values))
-    if entry is None or entry[0] is not values:
+    known = _registered(values)
+    if known is None:
         return values.astype(STRING)
-    _, codes, uniques, used = entry
+    codes, uniques, used = known
     if used is None:  # a text column: its cells are its uniques' (checked once each)
         out = pd.Series(pd.array(uniques, dtype=STRING).take(codes, allow_fill=True),
                         index=values.index, copy=False)

@@ -161,10 +161,7 @@ def _start_tails(path: Path, only_sheet: str | None) -> columnar.Tails | None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-            for info in infos:
-                _check_declared(path, info)
-            if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
-                return None
+            _check_all_declared(path, infos)
             big = {i.filename for i in infos
                    if _is_worksheet(i.filename) and i.file_size >= columnar.PARALLEL_BYTES}
             if not big:
@@ -351,13 +348,7 @@ def _scan_zip(path: Path) -> _ZipScan:
 def _scan_zip_parts(path: Path) -> _ZipScan:
     with zipfile.ZipFile(path) as zf, path.open("rb") as fh:
         infos = zf.infolist()
-        declared = sum(i.file_size for i in infos)
-        for info in infos:
-            _check_declared(path, info)
-        if declared > MAX_TOTAL_BYTES:
-            raise ResourceLimitError(
-                f"{path}: the workbook inflates to {declared:,} bytes (limit "
-                f"{MAX_TOTAL_BYTES:,}). {_BOMB_ADVICE}")
+        _check_all_declared(path, infos)
         parts: dict[str, _PartScan] = {}
         total = 0
         is_ods = not any(i.filename.startswith("xl/") for i in infos)
@@ -378,6 +369,17 @@ def _scan_zip_parts(path: Path) -> _ZipScan:
 _BOMB_ADVICE = ("No outreach log is that large: the file is damaged or built to exhaust memory "
                 "(a 'zip bomb'). If it is a genuine workbook, delete unused sheets, rows and "
                 "pictures, or save the log as .csv, and try again.")
+
+
+def _check_all_declared(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Each part's declared size and ratio, then the workbook's declared total."""
+    for info in infos:
+        _check_declared(path, info)
+    declared = sum(i.file_size for i in infos)
+    if declared > MAX_TOTAL_BYTES:
+        raise ResourceLimitError(
+            f"{path}: the workbook inflates to {declared:,} bytes (limit "
+            f"{MAX_TOTAL_BYTES:,}). {_BOMB_ADVICE}")
 
 
 def _check_declared(path: Path, info: zipfile.ZipInfo) -> None:
