@@ -209,11 +209,33 @@ def _as_text(values: pd.Series) -> pd.Series:
         return values.astype(STRING)
     codes, uniques, used = known
     if used is None:  # a text column: its cells are its uniques' (checked once each)
-        out = pd.Series(pd.array(uniques, dtype=STRING).take(codes, allow_fill=True),
-                        index=values.index, copy=False)
-    else:
-        out = values.astype(STRING)
+        return _coded_text(codes, uniques, values.index)
+    out = values.astype(STRING)
     _register(out, codes, uniques, used)
+    return out
+
+
+def _fill_text(values: pd.Series, value: str) -> pd.Series:
+    """``values.fillna(value)``, keeping registered text codes (*value* one more text)."""
+    known = _registered(values)
+    if known is None or known[2] is not None:
+        return values.fillna(value)
+    codes, uniques, _ = known
+    at = np.flatnonzero(uniques == value)
+    if len(at):
+        filler = int(at[0])
+    else:
+        filler, uniques = len(uniques), np.append(uniques, np.array([value], dtype=object))
+    return _coded_text(np.where(codes < 0, filler, codes), uniques, values.index)
+
+
+def _coded_text(codes: np.ndarray, uniques: np.ndarray, index: pd.Index | None = None
+                ) -> pd.Series:
+    """Text cells given as codes of distinct texts, as the schema's string dtype, with
+    those codes registered."""
+    out = pd.Series(pd.array(uniques, dtype=STRING).take(codes, allow_fill=True),
+                    index=index, copy=False)
+    _register(out, codes, uniques)
     return out
 
 
@@ -334,7 +356,8 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
         text_cols.parts.append((text_codes, text_uniques))
         raw_cols.parts[i] = (codes, uniques, column, text_codes, unique_text_codes)
         filled[:, i] = text_codes >= 0
-    rownums = np.arange(n) + raw.first_row + h + 1
+    first_rownum = raw.first_row + h + 1
+    rownums = np.arange(n) + first_rownum
     out = _Collector(raw, rownums)
     keep = _classify_rows(text_cols, filled, raw.rows[h], plan, out)
     fields = plan.fields()
@@ -347,15 +370,23 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
         """Cells as read (dates stay dates, numbers stay numbers), blanks as None."""
         return [(c.header, raw_cols[c.index]) for c in fields.get(name, [])]
 
+    def text_of(*names: str) -> pd.Series:
+        """The first cleaned text per row of the columns feeding the first of *names*
+        the sheet has; from one column's codes where that is all it has."""
+        name = next((m for m in names if m in fields), names[0])
+        columns = fields.get(name, [])
+        if len(columns) == 1 and columns[0].index not in text_cols:
+            return _coded_text(*text_cols.coded(columns[0].index))
+        return _first_text(source(name), n)
+
     frame = _Columns(n)
     texts = {}
     for name in ("seeker", "cohort", "contact", "contact_title", "company", "industry",
                  "referred_by", "notes"):
-        frame[name] = texts[name] = _first_text(source(name), n)
+        frame[name] = texts[name] = text_of(name)
     # The status as written, from whichever status-like column the log has.
-    frame["status_raw"] = _first_text(
-        source("status_raw") or source("outcome") or source("stage"), n)
-    first, last = _first_text(source("contact_first"), n), _first_text(source("contact_last"), n)
+    frame["status_raw"] = text_of("status_raw", "outcome", "stage")
+    first, last = text_of("contact_first"), text_of("contact_last")
     if first.notna().any() or last.notna().any():
         joined = (first.fillna("") + " " + last.fillna("")).str.strip()
         frame["contact"] = frame["contact"].fillna(joined.mask(joined == ""))
@@ -366,13 +397,13 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
     _clean_company(frame, company, out)
 
     if seeker is not None:
-        frame["seeker"] = seeker
-    frame["seeker"] = frame["seeker"].fillna(default_seeker)
+        frame["seeker"] = _coded_text(np.zeros(n, dtype=np.intp), np.array([seeker], dtype=object))
+    frame["seeker"] = _fill_text(frame["seeker"], default_seeker)
     if cohort is not None:
-        frame["cohort"] = frame["cohort"].fillna(cohort)
+        frame["cohort"] = _fill_text(frame["cohort"], cohort)
 
     # Channel and activity.
-    channel_raw = frame["channel_raw"] = _first_text(source("channel"), n)
+    channel_raw = frame["channel_raw"] = text_of("channel")
     codes, mapped = map_codes(channel_raw, parse_channel)
     unrecognised = pd.isna(mapped)
     unrecognised[-1] = False  # code -1: no channel written
@@ -423,8 +454,7 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
     frame["source_sheet"] = pd.Series(pd.NA if raw.sheet is None else raw.sheet,
                                       index=frame.index, dtype=STRING)
     result = frame.kept(keep)
-    kept_rows = set(rownums[keep].tolist())
-    out.problems = [p for p in out.problems if p["row"] is None or p["row"] in kept_rows]
+    out.problems = [p for p in out.problems if p["row"] is None or keep[p["row"] - first_rownum]]
     out.finish()
     out.rejected.sort(key=lambda r: r["row"])
     notes = list(raw.notes)
@@ -859,7 +889,7 @@ def _referrals_named(frame: _Columns, referred_by: pd.Series) -> np.ndarray:
     ids, _ = pd.factorize(np.concatenate([who_keys[:-1], contact_keys]), use_na_sentinel=True)
     who_ids = np.append(ids[: len(who_keys) - 1], -1)[who_codes]
     contact_ids = ids[len(who_keys) - 1:][contact_codes]
-    seeker_ids, _ = pd.factorize(frame["seeker"].fillna("").to_numpy(dtype=object))
+    seeker_ids, _, _ = _factorize(frame["seeker"])  # filled: no -1
     width = int(ids.max()) + 1
     named = who_ids >= 0
     pairs = seeker_ids[named].astype(np.int64) * width + who_ids[named]

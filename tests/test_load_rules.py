@@ -8,6 +8,7 @@ import os
 import warnings
 import zipfile
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -112,6 +113,19 @@ def test_referred_by_counts_as_referrals(tmp_path):
     log, _ = load(path)
     ann = row(log, contact="Ann")
     assert ann["referrals"] == 2 and ann["stage"] == "referred"
+
+
+def test_referred_by_counts_only_within_the_same_seeker(tmp_path):
+    # two seekers each know an Ann; the sheet-wide default fills the blank seeker
+    path = write_csv(tmp_path / "log.csv",
+                     "Student,Contact,Company,Referred by\n"
+                     "Kim,Ann,Acme,\n"
+                     "Lee,Ann,Beta,\n"
+                     "Lee,Bob,Beta,Ann\n"
+                     ",Cy,Gamma,\n"
+                     ",Dee,Gamma,cy\n")
+    log, _ = load(path)
+    assert log["referrals"].fillna(0).tolist() == [0, 1, 0, 1, 0]
 
 
 # --- yes/no, status and channel vocabularies ------------------------------------------------
@@ -513,7 +527,8 @@ def _rows_loaded(folder: str) -> int:
 
 
 def test_columns_read_as_dates_or_numbers_get_no_text_series(tmp_path, monkeypatch):
-    """A column's cleaned-text Series is made only for rules that read it as text."""
+    """A column's cleaned-text Series is made only for rules that read it cell by cell
+    as text: text fields come straight from the column's codes."""
     from infoview_analytics import normalise
 
     made = []
@@ -524,12 +539,14 @@ def test_columns_read_as_dates_or_numbers_get_no_text_series(tmp_path, monkeypat
         return build(self, i)
 
     monkeypatch.setattr(normalise._TextColumns, "__missing__", spy)
-    path = write_csv(tmp_path / "log.csv", "Company,Follow-ups,Date contacted,Contact\n"
-                     "Acme,2,2024-03-01,Ann\nBeta,0,2024-03-02,Bo\n")
+    path = write_csv(tmp_path / "log.csv", "Company,Follow-ups,Date contacted,Contact,Colour\n"
+                     "Acme,2,2024-03-01,Ann,red\nBeta,0,2024-03-02,Bo,\n")
     log, _ = load(path)
     assert log["company"].tolist() == ["Acme", "Beta"] and log["followups"].tolist() == [2, 0]
-    assert 0 in made and 3 in made  # company and contact are text
-    assert 1 not in made and 2 not in made  # follow-ups and the date are not
+    assert log["contact"].tolist() == ["Ann", "Bo"]
+    assert log["extra_colour"].tolist() == ["red", pd.NA]
+    # only the unmapped column (kept as an extra, and checked for identifying text)
+    assert set(made) == {4}
 
 
 @settings(max_examples=200, deadline=None)
@@ -585,3 +602,33 @@ def test_a_row_with_only_a_date_is_rejected_as_not_identifying_anyone(tmp_path):
     assert log["source_row"].tolist() == [2, 4, 5]
     assert [(r["row"], r["reason"].split(" (")[0]) for r in report.files[0].rejected] == [
         (3, "no identifying value")]
+
+
+def test_a_rejected_rows_cell_problems_are_dropped_and_its_neighbours_kept(tmp_path):
+    # rows 2 and 4 hold only an unreadable date: rejected, so their dates are no problem
+    path = write_csv(tmp_path / "log.csv", "Company,Date contacted,Contact\n"
+                     ",31/31/2024,\nAcme,someday,Ann\n,later,\nBeta,2024-01-01,Bo\n")
+    log, report = load(path)
+    assert log["source_row"].tolist() == [3, 5]
+    assert [r["row"] for r in report.files[0].rejected] == [2, 4]
+    assert [(p["row"], p["value"]) for p in report.files[0].problems] == [(3, "someday")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["Ann", "Bo", "Cy"])), max_size=20),
+       st.sampled_from(["Ann", "Cy", "Dee"]))
+def test_filling_a_coded_text_column_keeps_codes_that_decode_to_fillna(values, filler):
+    from infoview_analytics import normalise
+
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    text = normalise._coded_text(codes, np.asarray(uniques, dtype=object))
+    try:
+        filled = normalise._fill_text(text, filler)
+        want = text.fillna(filler)
+        assert filled.tolist() == want.tolist() and filled.dtype == want.dtype
+        new_codes, new_uniques, used = normalise._registered(filled)
+        assert used is None and (new_codes >= 0).all()
+        assert new_uniques[new_codes].tolist() == want.tolist()
+        assert len(set(new_uniques)) == len(new_uniques)  # still one code per text
+    finally:
+        normalise._CODED.clear()
