@@ -452,14 +452,30 @@ def _finish(log: pd.DataFrame) -> pd.DataFrame:
 
 
 def _first_spelling(values: pd.Series) -> pd.Series:
-    """Case- and space-insensitive variants take the first spelling seen."""
-    # Distinct values come in order of first appearance, so the first row of a key
-    # holds the first of its spellings among them: the rule is decided per distinct
-    # value, and the rows only look their key's spelling up.
-    codes, uniques = pd.factorize(values.astype(STRING), use_na_sentinel=True)
+    """Case- and space-insensitive variants take the first spelling seen.
+
+    Text in, text out; a categorical of text (as one sheet's values come) gives a
+    categorical of the spellings.
+    """
+    # Distinct values in order of first appearance: the first row of a key holds the
+    # first of its spellings among them, so the rule is decided per distinct value,
+    # and the rows only look their key's spelling up.
+    coded = isinstance(values.dtype, pd.CategoricalDtype) and \
+        values.cat.categories.dtype == STRING
+    if coded:
+        codes = values.cat.codes.to_numpy()
+        order = pd.unique(codes[codes >= 0])  # categories in order of first appearance
+        rank = np.full(len(values.cat.categories) + 1, -1, dtype=np.intp)  # [-1]: missing
+        rank[order] = np.arange(len(order))
+        codes, uniques = rank[codes], values.cat.categories.to_numpy(dtype=object)[order]
+    else:
+        codes, uniques = pd.factorize(values.astype(STRING), use_na_sentinel=True)
     text = np.array([" ".join(v.split()) for v in uniques], dtype=object)
     key_of, _ = pd.factorize(np.array([t.casefold() for t in text], dtype=object))
     _, first = np.unique(key_of, return_index=True)
-    spelling = pd.array(text[first], dtype=STRING)
     keys = np.append(key_of, -1)[codes]  # per row; -1 where missing
+    if coded:
+        return pd.Series(pd.Categorical.from_codes(keys, dtype=pd.CategoricalDtype(
+            pd.Index(text[first], dtype=STRING))), index=values.index, copy=False)
+    spelling = pd.array(text[first], dtype=STRING)
     return pd.Series(spelling.take(keys, allow_fill=True), index=values.index, copy=False)

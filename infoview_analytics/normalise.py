@@ -215,6 +215,17 @@ def _as_text(values: pd.Series) -> pd.Series:
     return out
 
 
+def _as_categorical(values: pd.Series) -> pd.Series | pd.Categorical:
+    """Text with registered codes as a categorical of its distinct texts (one category
+    each); other values as they are."""
+    known = _registered(values)
+    if known is None or known[2] is not None:
+        return values
+    codes, uniques, _ = known
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(uniques,
+                                                                               dtype=STRING)))
+
+
 def _fill_text(values: pd.Series, value: str) -> pd.Series:
     """``values.fillna(value)``, keeping registered text codes (*value* one more text)."""
     known = _registered(values)
@@ -401,6 +412,9 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
     frame["seeker"] = _fill_text(frame["seeker"], default_seeker)
     if cohort is not None:
         frame["cohort"] = _fill_text(frame["cohort"], cohort)
+    # free categories in the table: handed on coded, so they are not hashed again
+    for name in ("cohort", "industry"):
+        frame[name] = _as_categorical(frame[name])
 
     # Channel and activity.
     channel_raw = frame["channel_raw"] = text_of("channel")
@@ -606,7 +620,9 @@ def _clean_company(frame: _Columns, company: pd.Series, out: _Collector) -> None
     for pos in np.flatnonzero(has_url):
         out.problem(pos, "company", company.iat[pos], "web address removed from the company name")
     codes, cleaned = map_codes(company, lambda v: " ".join(_PAREN_URL.sub(" ", v).split()))
-    frame["company"] = pd.Series(cleaned[codes], index=frame.index, dtype=STRING)
+    keys, names = pd.factorize(cleaned, use_na_sentinel=True)  # 'Acme (acme.com)' is 'Acme'
+    frame["company"] = pd.Categorical.from_codes(
+        keys[codes], dtype=pd.CategoricalDtype(pd.Index(names, dtype=STRING)))
 
 
 def _activity(sources, fields, n, out: _Collector, keep) -> pd.Categorical:

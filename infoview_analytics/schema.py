@@ -152,6 +152,11 @@ def _as_dtype(values: pd.Series, dtype: object) -> pd.Series:
     if dtype == DATE:
         return pd.to_datetime(values, errors="coerce").astype(DATE)
     if dtype == "category":
+        if isinstance(values.dtype, pd.CategoricalDtype) and \
+                _has_exactly(values.cat.categories.dtype, "string"):
+            # already coded text: the categories are put in shape, the rows only recoded
+            values = values.cat.remove_unused_categories().cat.as_unordered()
+            return values.cat.reorder_categories(values.cat.categories.sort_values())
         return values.astype(STRING).astype("category")
     if dtype == "string":
         return values.astype(STRING)

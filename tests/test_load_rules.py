@@ -568,6 +568,13 @@ def test_each_name_takes_its_first_spelling_as_a_row_by_row_reading_would(values
     got = _first_spelling(pd.Series(values, dtype=object).astype(STRING))
     assert str(got.dtype) == str(STRING)
     assert [None if pd.isna(v) else v for v in got] == want
+    # as one sheet hands them on: coded, categories in another order, some unused
+    present = sorted({v for v in values if v is not None}, reverse=True)
+    coded = pd.Series(pd.Categorical(values, categories=pd.Index(present + ["unused"],
+                                                                 dtype=STRING)))
+    got = _first_spelling(coded)
+    assert isinstance(got.dtype, pd.CategoricalDtype)
+    assert [None if pd.isna(v) else v for v in got] == want
 
 
 def test_yes_no_columns_keep_yes_no_and_unknown_apart(tmp_path):
@@ -632,3 +639,18 @@ def test_filling_a_coded_text_column_keeps_codes_that_decode_to_fillna(values, f
         assert len(set(new_uniques)) == len(new_uniques)  # still one code per text
     finally:
         normalise._CODED.clear()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["b", "a", "C", "a b", ""])), max_size=20),
+       st.lists(st.sampled_from(["z", "b", "y"]), max_size=3, unique=True), st.booleans())
+def test_conform_takes_coded_text_as_a_cast_from_text_would(values, unused, ordered):
+    from infoview_analytics.schema import STRING, conform
+
+    present = list(dict.fromkeys(v for v in values if v is not None))
+    categories = pd.Index(present + [u for u in unused if u not in present], dtype=STRING)
+    coded = pd.Series(pd.Categorical(values, categories=categories, ordered=ordered))
+    got = conform(pd.DataFrame({"industry": coded}))["industry"]
+    want = conform(pd.DataFrame({"industry": pd.Series(values, dtype=object)}))["industry"]
+    pd.testing.assert_series_equal(got, want)
+    assert list(got.cat.categories) == sorted(present)
