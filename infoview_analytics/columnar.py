@@ -27,11 +27,13 @@ import datetime as dt
 import functools
 import io
 import logging
+import mmap
 import multiprocessing
 import os
 import pickle
 import re
 import signal
+import struct
 import warnings
 import zipfile
 from pathlib import Path
@@ -182,9 +184,7 @@ class Tails:
             code = 1
             try:
                 _be_expendable()
-                result = {sheet: _read_tail(path, sheet) for sheet in sheets}
-                with open(fd, "wb", closefd=False) as out:
-                    pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
+                _hand_over(fd, {sheet: _read_tail(path, sheet) for sheet in sheets})
                 code = 0
             finally:
                 os._exit(code)
@@ -202,9 +202,7 @@ class Tails:
             # a result cut short (or none): its sheets are read in this process instead
             with contextlib.suppress(Exception):
                 if os.waitstatus_to_exitcode(status) == 0:
-                    with open(self._fd, "rb", closefd=False) as data:
-                        data.seek(0)
-                        self._result = pickle.load(data)
+                    self._result = _taken_over(self._fd)
             self.close()
         return self._result.get(sheet)
 
@@ -220,6 +218,41 @@ class Tails:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+
+_ALIGN = 64  # each array's bytes start on a cache line
+
+
+def _hand_over(fd: int, result: object) -> None:
+    """Write *result* to the in-memory file *fd*: a pickle whose arrays follow it as
+    raw bytes, so that :func:`_taken_over` maps them instead of copying them."""
+    arrays: list[pickle.PickleBuffer] = []
+    head = pickle.dumps(result, protocol=5, buffer_callback=arrays.append)
+    sizes = [a.raw().nbytes for a in arrays]
+    with open(fd, "wb", closefd=False) as out:
+        out.write(struct.pack(f"<QQ{len(sizes)}Q", len(head), len(sizes), *sizes))
+        out.write(head)
+        for array in arrays:
+            out.write(b"\0" * (-out.tell() % _ALIGN))
+            out.write(array.raw())
+
+
+def _taken_over(fd: int) -> object:
+    """What :func:`_hand_over` wrote to *fd*, its arrays on a private map of the file
+    (reading them copies nothing; the map goes when the last of them does)."""
+    memory = mmap.mmap(fd, os.fstat(fd).st_size, access=mmap.ACCESS_COPY)
+    view = memoryview(memory)
+    length, count = struct.unpack_from("<QQ", view)
+    sizes = struct.unpack_from(f"<{count}Q", view, 16)
+    at = 16 + 8 * count
+    head = view[at: at + length]
+    at += length
+    arrays = []
+    for size in sizes:
+        at += -at % _ALIGN
+        arrays.append(view[at: at + size])
+        at += size
+    return pickle.loads(head, buffers=arrays)
 
 
 def _be_expendable() -> None:

@@ -702,3 +702,29 @@ def test_the_used_extent_ends_at_the_last_filled_row_and_column(columns):
     want = (max((r for r, _ in filled), default=-1) + 1,
             max((j for _, j in filled), default=-1) + 1)
     assert used_extent(codes) == want
+
+
+def test_a_forks_result_is_handed_over_with_its_arrays_mapped_not_copied():
+    import mmap
+
+    result = {"Log": ([(np.arange(7, dtype=np.int32), np.array(["a", None, 1.5], dtype=object)),
+                       (np.zeros(0, dtype=np.int32), np.empty(0, dtype=object)),
+                       (np.array([3, -1], dtype=np.intp), np.array([dt.date(2024, 1, 2)]))], 7),
+              "Notes": None}
+    fd = os.memfd_create("test")
+    try:
+        columnar._hand_over(fd, result)
+        got = columnar._taken_over(fd)
+    finally:
+        os.close(fd)  # the arrays outlive the file
+    assert got.keys() == result.keys() and got["Notes"] is None and got["Log"][1] == 7
+    for (codes, uniques), (want_codes, want_uniques) in zip(got["Log"][0], result["Log"][0],
+                                                            strict=True):
+        assert codes.dtype == want_codes.dtype and codes.tolist() == want_codes.tolist()
+        assert uniques.dtype == object and uniques.tolist() == want_uniques.tolist()
+        base = codes
+        while isinstance(base, np.ndarray):
+            base = base.base
+        assert isinstance(base.obj, mmap.mmap)  # on the file's pages
+        assert codes.ctypes.data % 64 == 0 or not len(codes)
+    got["Log"][0][0][0][0] = 99  # a private map: writable, the file unchanged
