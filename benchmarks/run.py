@@ -1,6 +1,7 @@
 """Speed and scale benchmark: ``python -m benchmarks.run`` (or ``make bench``).
 
-Every case runs in a fresh Python process, ``--repeat`` times; the table shows
+Every case runs in a fresh Python process, ``--repeat`` times, taking turns with the
+cases it is compared with (raw, load, naive, raw, load, naive, ...); the table shows
 the median and the minimum wall time of the timed call (imports and input
 generation are not timed) and the child's peak memory (its peak resident memory).
 The loader's cases fork (a big sheet is parsed beside the security scan, a folder
@@ -29,6 +30,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -280,29 +282,60 @@ class Result:
         return statistics.median(r["rss_mb"] for r in self.memory_runs)
 
 
+@dataclasses.dataclass
+class Case:
+    """One case to time: ``--child`` *name* *arg*, *repeat* times; *forks*: it starts
+    processes, so its memory comes from one more run that samples them."""
+
+    name: str
+    arg: object
+    repeat: int
+    raise_limits: bool = False
+    forks: bool = False
+
+
 def measure(case: str, arg: object, repeat: int, *, raise_limits: bool = False,
             forks: bool = False, timeout: float = 3600) -> Result:
     """*repeat* timed runs of *case*, each in a fresh process; with *forks* (the case
     starts processes), its memory comes from one more run that samples them."""
-    runs = []
-    for sample in [False] * repeat + [True] * forks:
-        cmd = [sys.executable, "-m", "benchmarks.run", "--child", case, str(arg)]
-        if raise_limits:
-            cmd.append("--raise-limits")
-        if sample:
-            cmd.append("--sample-forks")
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, "PYTHONWARNINGS": "ignore"})
-        if proc.returncode:
-            tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
-            print(f"    {case} {arg}: failed: {tail}", flush=True)
-            return Result([{"error": tail}])
-        runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-        if "unavailable" in runs[-1]:
-            break
-    if forks and len(runs) > repeat:
-        return Result(runs[:repeat], runs[repeat:])
-    return Result(runs)
+    return measure_together([Case(case, arg, repeat, raise_limits, forks)], timeout)[0]
+
+
+def measure_together(cases: list[Case], timeout: float = 3600) -> list[Result]:
+    """Each case's runs, taken in turns (a, b, c, a, b, c, ...): a machine that slows
+    down or speeds up over a minute then shifts every case of a ratio alike, where
+    running one case's repetitions after the other's would put the drift in the ratio.
+    A case that fails or is unavailable is not run again."""
+    runs: list[list[dict]] = [[] for _ in cases]
+    stopped = [False] * len(cases)
+    for turn in range(max((c.repeat for c in cases), default=0)):
+        for k, case in enumerate(cases):
+            if turn < case.repeat and not stopped[k]:
+                runs[k].append(_run_child(case, False, timeout))
+                stopped[k] = "seconds" not in runs[k][-1]
+    results = []
+    for k, case in enumerate(cases):
+        if case.forks and not stopped[k]:
+            results.append(Result(runs[k], [_run_child(case, True, timeout)]))
+        else:
+            results.append(Result(runs[k][-1:] if stopped[k] else runs[k]))
+    return results
+
+
+def _run_child(case: Case, sample: bool, timeout: float) -> dict:
+    """One run of *case* in a fresh process: its JSON line, or ``{"error": ...}``."""
+    cmd = [sys.executable, "-m", "benchmarks.run", "--child", case.name, str(case.arg)]
+    if case.raise_limits:
+        cmd.append("--raise-limits")
+    if sample:
+        cmd.append("--sample-forks")
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if proc.returncode:
+        tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        print(f"    {case.name} {case.arg}: failed: {tail}", flush=True)
+        return {"error": tail}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def _fmt_s(seconds: float) -> str:
@@ -382,19 +415,21 @@ def main(argv: list[str] | None = None) -> int:
         n = SIZES[s]
         for kind in ("xlsx", "csv"):
             print(f"{s} leads, .{kind}:", flush=True)
-            raw = measure(f"raw_{kind}", n, repeat)
+            skip_naive = kind == "xlsx" and n >= BIG and not args.naive_1m
+            cases = [Case(f"raw_{kind}", n, repeat),
+                     Case(f"load_{kind}", n, repeat, raise_limits=n >= BIG,
+                          forks=kind == "xlsx")]
+            if kind == "xlsx" and not skip_naive:
+                cases.append(Case("naive_xlsx", n, 1 if n >= BIG else repeat))
+            raw, load, *rest = measure_together(cases)
+            naive = rest[0] if rest else None
             print(f"  (a) raw reader   {_time(raw)}, {raw.rss:.0f} MB"
                   + (f" ({raw.info['baseline']})" if "baseline" in raw.info else ""), flush=True)
-            naive = None
-            if kind == "xlsx":
-                if n >= BIG and not args.naive_1m:
-                    print("  (b) pandas.read_excel: skipped at 1M (minutes); --naive-1m runs "
-                          "it once", flush=True)
-                else:
-                    naive = measure("naive_xlsx", n, 1 if n >= BIG else repeat)
-                    print(f"  (b) read_excel   {_time(naive)}, {naive.rss:.0f} MB", flush=True)
-            load = measure(f"load_{kind}", n, repeat, raise_limits=n >= BIG,
-                           forks=kind == "xlsx")
+            if skip_naive:
+                print("  (b) pandas.read_excel: skipped at 1M (minutes); --naive-1m runs "
+                      "it once", flush=True)
+            elif naive is not None:
+                print(f"  (b) read_excel   {_time(naive)}, {naive.rss:.0f} MB", flush=True)
             print(f"  (c) load_log     {_time(load)}, {load.rss:.0f} MB"
                   + ("  [safety limits raised: 1M leads x 21 columns is over the default "
                      "5,000,000-cell limit]" if n >= BIG else ""), flush=True)
@@ -432,13 +467,13 @@ def main(argv: list[str] | None = None) -> int:
         return (load.rss / raw.rss if load.ok and raw.ok else None), ""
 
     print("\nfolder of student files:", flush=True)
-    raw_f = measure("raw_folder", n_files, repeat)
-    load_f = measure("load_folder", n_files, repeat, forks=True)
+    raw_f, load_f = measure_together([Case("raw_folder", n_files, repeat),
+                                      Case("load_folder", n_files, repeat, forks=True)])
     print(f"  sum of raw reads {_time(raw_f)}; load_log {_time(load_f)}", flush=True)
 
     print(f"\nfull metric set on {metrics_n:,} leads:", flush=True)
-    met = measure("metrics", metrics_n, repeat)
-    grp = measure("groupby", metrics_n, repeat)
+    met, grp = measure_together([Case("metrics", metrics_n, repeat),
+                                 Case("groupby", metrics_n, repeat)])
     print(f"  {len(met.info.get('functions', []))} functions "
           f"({', '.join(met.info.get('functions', []))})", flush=True)
     print(f"  all metrics {_time(met)}; groupby('seeker').mean() {_time(grp)}", flush=True)

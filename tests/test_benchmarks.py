@@ -113,3 +113,33 @@ def test_timed_runs_do_not_sample_forked_memory(monkeypatch):
     bench._child("idle", "0", False)
     assert started == []
     assert bench._child("idle", "0", False, True)["rss_mb"] > 0 and len(started) == 1
+
+
+def test_cases_compared_with_each_other_take_turns(monkeypatch):
+    """A ratio's cases run in turns, so a drift of the machine's speed shifts both; a
+    case that fails stops, the others go on; a forking case's memory run comes last."""
+    import json
+    import types
+
+    from benchmarks import run as bench
+
+    calls = []
+
+    def fake_run(cmd, **kwargs):
+        case, sampled = cmd[cmd.index("--child") + 1], "--sample-forks" in cmd
+        calls.append(case + ("+memory" if sampled else ""))
+        if case == "naive_xlsx" and calls.count("naive_xlsx") == 2:
+            return types.SimpleNamespace(returncode=1, stdout="", stderr="boom\n")
+        out = {"seconds": float(len(calls)), "rss_mb": 100.0}
+        return types.SimpleNamespace(returncode=0, stdout=json.dumps(out) + "\n", stderr="")
+
+    monkeypatch.setattr(bench.subprocess, "run", fake_run)
+    raw, load, naive = bench.measure_together([
+        bench.Case("raw_xlsx", 10, 3), bench.Case("load_xlsx", 10, 3, forks=True),
+        bench.Case("naive_xlsx", 10, 3)])
+    assert calls == ["raw_xlsx", "load_xlsx", "naive_xlsx", "raw_xlsx", "load_xlsx",
+                     "naive_xlsx", "raw_xlsx", "load_xlsx", "load_xlsx+memory"]
+    assert [r["seconds"] for r in raw.runs] == [1.0, 4.0, 7.0]
+    assert [r["seconds"] for r in load.runs] == [2.0, 5.0, 8.0] and load.median == 5.0
+    assert load.memory_runs[0]["seconds"] == 9.0
+    assert not naive.ok and naive.info == {"error": "boom"}
