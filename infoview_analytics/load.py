@@ -361,8 +361,7 @@ def _load_file(path: Path, label: str, file_report: FileReport, *, explicit, see
         plan.header_row = h
         default_seeker = raw.sheet if per_seeker and raw.sheet else path.stem
         result = normalise_sheet(raw, plan, seeker=seeker, default_seeker=default_seeker,
-                                 cohort=cohort)
-        result.frame["source_file"] = pd.Series(label, index=result.frame.index, dtype=STRING)
+                                 cohort=cohort, source_file=label)
         sheet_report.header_row = raw.first_row + h
         sheet_report.rows_read = result.rows_read
         sheet_report.rows_loaded = len(result.frame)
@@ -379,6 +378,8 @@ def _load_file(path: Path, label: str, file_report: FileReport, *, explicit, see
 
 def _cell_problems(raw: RawSheet, header: list, kept_rows: pd.Series) -> list[dict]:
     """Cells the reader had to empty (spreadsheet errors such as #REF!) in rows that were kept."""
+    if not raw.cell_problems:
+        return []
     kept = set(kept_rows.tolist())
     out: list[dict] = []
     counts: dict[int, int] = {}

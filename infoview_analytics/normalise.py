@@ -340,19 +340,22 @@ def normalise_sheet(
     seeker: str | None,
     default_seeker: str,
     cohort: str | None,
+    source_file: str | None = None,
 ) -> SheetResult:
-    """Canonical rows of one sheet (see ``data-model.md`` for every rule applied)."""
+    """Canonical rows of one sheet (see ``data-model.md`` for every rule applied);
+    *source_file* names the file in the ``source_file`` column."""
     registered = len(_CODED)
     try:
         return _normalise_sheet(raw, plan, seeker=seeker, default_seeker=default_seeker,
-                                cohort=cohort)
+                                cohort=cohort, source_file=source_file)
     finally:
         if len(_CODED) != registered:
             _CODED.clear()
 
 
 def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
-                     default_seeker: str, cohort: str | None) -> SheetResult:
+                     default_seeker: str, cohort: str | None,
+                     source_file: str | None) -> SheetResult:
     h = plan.header_row
     width = len(plan.columns)
     data = raw.rows[h + 1:]  # one plan per column of the sheet
@@ -465,8 +468,9 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
                                       "notes or other text)")
     keep &= identifying
     frame["source_row"] = rownums
-    frame["source_sheet"] = pd.Series(pd.NA if raw.sheet is None else raw.sheet,
-                                      index=frame.index, dtype=STRING)
+    for name, value in (("source_file", source_file), ("source_sheet", raw.sheet)):
+        frame[name] = pd.Series(pd.NA if value is None else value, index=frame.index,
+                                dtype=STRING)
     result = frame.kept(keep)
     out.problems = [p for p in out.problems if p["row"] is None or keep[p["row"] - first_rownum]]
     out.finish()
