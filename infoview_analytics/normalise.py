@@ -298,10 +298,12 @@ class _Collector:
 
 
 class _Columns(dict):
-    """A sheet's output columns by name, each a Series on one ``RangeIndex``.
+    """A sheet's output columns by name, on one ``RangeIndex`` of the sheet's rows.
 
     Made a DataFrame once at the end: inserting some forty columns one at a time
-    into a DataFrame costs more than normalising a small sheet.
+    into a DataFrame costs more than normalising a small sheet. A column set as an
+    array stays one until a rule reads it (most are only written): a Series costs
+    more to make than many a rule costs to run on a small sheet.
     """
 
     def __init__(self, n: int):
@@ -314,23 +316,30 @@ class _Columns(dict):
         Built from the columns' arrays: a DataFrame of Series would align forty indexes
         first, which costs more than the rest of a small sheet's normalisation.
         """
+        arrays = {name: value.array if isinstance(value, pd.Series) else value
+                  for name, value in self.items()}
         if keep.all():  # every row kept (as in most logs): nothing to gather
-            return pd.DataFrame({name: s.array for name, s in self.items()},
-                                index=pd.RangeIndex(len(keep)), copy=False)
+            return pd.DataFrame(arrays, index=pd.RangeIndex(len(keep)), copy=False)
         rows = np.flatnonzero(keep)
-        return pd.DataFrame({name: s.array[rows] for name, s in self.items()},
+        return pd.DataFrame({name: a[rows] for name, a in arrays.items()},
                             index=pd.RangeIndex(len(rows)), copy=False)
 
     def __setitem__(self, name: str, value: object) -> None:
-        if isinstance(value, np.ndarray) and value.dtype == object:
-            # kept as objects: inferring pandas' Arrow-backed str dtype costs a copy
-            # that conform() undoes
-            value = pd.Series(value, index=self.index, dtype=object, copy=False)
-        elif not isinstance(value, pd.Series):
-            value = pd.Series(value, index=self.index)  # arrays, categoricals, scalars
-        elif not value.index.equals(self.index):
-            value = value.reindex(self.index)  # aligned as a DataFrame would
+        if isinstance(value, pd.Series):
+            if not value.index.equals(self.index):
+                value = value.reindex(self.index)  # aligned as a DataFrame would
+        elif not isinstance(value, (np.ndarray, pd.api.extensions.ExtensionArray)):
+            value = pd.Series(value, index=self.index)  # a scalar for every row
         super().__setitem__(name, value)
+
+    def __getitem__(self, name: str) -> pd.Series:
+        value = super().__getitem__(name)
+        if not isinstance(value, pd.Series):  # cells held as objects are read as objects
+            value = pd.Series(value, index=self.index, copy=False,
+                              dtype=object if isinstance(value, np.ndarray)
+                              and value.dtype.kind == "O" else None)
+            super().__setitem__(name, value)
+        return value
 
 
 def normalise_sheet(

@@ -654,3 +654,28 @@ def test_conform_takes_coded_text_as_a_cast_from_text_would(values, unused, orde
     want = conform(pd.DataFrame({"industry": pd.Series(values, dtype=object)}))["industry"]
     pd.testing.assert_series_equal(got, want)
     assert list(got.cat.categories) == sorted(present)
+
+
+def test_a_sheets_columns_stay_arrays_until_read():
+    from infoview_analytics.normalise import _Columns
+
+    cols = _Columns(3)
+    cols["count"] = np.array([1, 2, 3])
+    cols["cells"] = np.array(["x", None, "z"], dtype=object)
+    cols["kind"] = pd.Categorical(["p", "q", "p"])
+    cols["aligned"] = pd.Series([1.0, 2.0], index=[0, 2])
+    cols["everywhere"] = "same"
+    assert isinstance(dict.__getitem__(cols, "count"), np.ndarray)  # not made a Series yet
+    read = cols["count"]
+    assert read.index.equals(pd.RangeIndex(3)) and read.tolist() == [1, 2, 3]
+    assert cols["count"] is read  # made once
+    frame = cols.kept(np.array([True, False, True]))
+    assert frame.index.equals(pd.RangeIndex(2))
+    assert frame["cells"].tolist() == ["x", "z"]
+    assert frame["count"].tolist() == [1, 3] and frame["kind"].tolist() == ["p", "p"]
+    assert isinstance(frame["kind"].dtype, pd.CategoricalDtype)
+    assert frame["aligned"].tolist() == [1.0, 2.0] and frame["everywhere"].tolist() == ["same"] * 2
+    whole = cols.kept(np.ones(3, dtype=bool))
+    assert [None if pd.isna(v) else v for v in whole["cells"]] == ["x", None, "z"]
+    assert cols["cells"].dtype == object  # read by a rule as the objects they are
+    assert whole["aligned"].isna().tolist() == [False, True, False]
