@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -133,7 +134,7 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
             values = pd.Series(pd.NA, index=frame.index, dtype="object")
         present = n or col.name in frame
         out[col.name] = _as_dtype(values, col.dtype) if present else _empty(col.dtype)
-    result = pd.DataFrame(out, index=frame.index)
+    result = pd.DataFrame(out, index=frame.index, copy=False)  # copied on write, if ever
     extras = [c for c in frame.columns if c not in DTYPES]
     for c in extras:
         result[c] = frame[c]
@@ -155,7 +156,14 @@ def _as_dtype(values: pd.Series, dtype: object) -> pd.Series:
         if isinstance(values.dtype, pd.CategoricalDtype) and \
                 _has_exactly(values.cat.categories.dtype, "string"):
             # already coded text: the categories are put in shape, the rows only recoded
-            values = values.cat.remove_unused_categories().cat.as_unordered()
+            # (and only where they are not in shape already)
+            codes = values.cat.codes.to_numpy()
+            if not (np.bincount(codes[codes >= 0], minlength=len(values.cat.categories))
+                    > 0).all():
+                values = values.cat.remove_unused_categories()
+            values = values.cat.as_unordered()
+            if values.cat.categories.is_monotonic_increasing:
+                return values
             return values.cat.reorder_categories(values.cat.categories.sort_values())
         return values.astype(STRING).astype("category")
     if dtype == "string":
