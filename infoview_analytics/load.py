@@ -33,7 +33,7 @@ from .mapping import (
 from .normalise import PROBLEMS_PER_KIND, normalise_sheet
 from .processes import usable_cores
 from .read import RawSheet, iter_input_files, read_file
-from .schema import COLUMN_NAMES, STRING, conform, empty_log
+from .schema import COLUMN_NAMES, STRING, conform, empty_log, text_categorical
 from .vocab import FIELD_ALIASES, squash
 
 __all__ = ["load_log", "load_log_with_report", "LoadReport", "FileReport", "SheetReport"]
@@ -476,7 +476,6 @@ def _first_spelling(values: pd.Series) -> pd.Series:
     _, first = np.unique(key_of, return_index=True)
     keys = np.append(key_of, -1)[codes]  # per row; -1 where missing
     if coded:
-        return pd.Series(pd.Categorical.from_codes(keys, dtype=pd.CategoricalDtype(
-            pd.Index(text[first], dtype=STRING))), index=values.index, copy=False)
+        return pd.Series(text_categorical(keys, text[first]), index=values.index, copy=False)
     spelling = pd.array(text[first], dtype=STRING)
     return pd.Series(spelling.take(keys, allow_fill=True), index=values.index, copy=False)

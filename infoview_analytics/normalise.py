@@ -21,7 +21,7 @@ from .dates import DateColumn, NoYear, parse_date_column, resolve_missing_years
 from .mapping import FIELD_TARGETS, SheetPlan
 from .read import RawSheet
 from .rows import with_none
-from .schema import ACTIVITIES, CHANNELS, OUTCOMES, STAGES, STRING
+from .schema import ACTIVITIES, CHANNELS, OUTCOMES, STAGES, STRING, text_categorical
 from .vocab import (
     StatusMeaning,
     combine_statuses,
@@ -222,8 +222,7 @@ def _as_categorical(values: pd.Series) -> pd.Series | pd.Categorical:
     if known is None or known[2] is not None:
         return values
     codes, uniques, _ = known
-    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(uniques,
-                                                                               dtype=STRING)))
+    return text_categorical(codes, uniques)
 
 
 def _fill_text(values: pd.Series, value: str) -> pd.Series:
@@ -634,8 +633,7 @@ def _clean_company(frame: _Columns, company: pd.Series, out: _Collector) -> None
         out.problem(pos, "company", company.iat[pos], "web address removed from the company name")
     codes, cleaned = map_codes(company, lambda v: " ".join(_PAREN_URL.sub(" ", v).split()))
     keys, names = pd.factorize(cleaned, use_na_sentinel=True)  # 'Acme (acme.com)' is 'Acme'
-    frame["company"] = pd.Categorical.from_codes(
-        keys[codes], dtype=pd.CategoricalDtype(pd.Index(names, dtype=STRING)))
+    frame["company"] = text_categorical(keys[codes], names)
 
 
 def _activity(sources, fields, n, out: _Collector, keep) -> pd.Categorical:

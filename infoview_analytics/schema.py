@@ -23,6 +23,7 @@ __all__ = [
     "PROVENANCE_COLUMNS",
     "empty_log",
     "conform",
+    "text_categorical",
 ]
 
 ACTIVITIES = ("networking", "application")
@@ -139,6 +140,13 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     for c in extras:
         result[c] = frame[c]
     return result
+
+
+def text_categorical(codes: np.ndarray, texts: np.ndarray) -> pd.Categorical:
+    """Rows given as *codes* (-1: missing) of distinct *texts*, as a categorical whose
+    categories are those texts, in the table's string dtype."""
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(texts,
+                                                                               dtype=STRING)))
 
 
 def _empty(dtype: object) -> pd.Series:
