@@ -280,8 +280,11 @@ def _be_expendable() -> None:
     os.close(null)
 
 
-def split_text(body: str, delimiter: str, width: int) -> list[tuple[np.ndarray, np.ndarray]] | None:
+def split_text(body: str | bytes, delimiter: str, width: int
+               ) -> list[tuple[np.ndarray, np.ndarray]] | None:
     """A text table's columns as ``(codes, uniques)``, every cell kept as its text.
+
+    *body* is the text, or its UTF-8 bytes (``None`` if they are not UTF-8).
 
     Arrow's csv reader with the dialect of the cell-by-cell reader (``"`` quotes,
     doubled quotes, quoted line ends kept, no escape character; a blank line is a
@@ -290,9 +293,9 @@ def split_text(body: str, delimiter: str, width: int) -> list[tuple[np.ndarray, 
     """
     names = [f"c{j}" for j in range(width)]
     try:
-        raw = body.encode("utf-8")
+        raw = body if isinstance(body, bytes) else body.encode("utf-8")
         table = pa_csv.read_csv(
-            io.BytesIO(raw),
+            pa.BufferReader(raw),  # read in place (a file object is copied from)
             read_options=pa_csv.ReadOptions(column_names=names),
             parse_options=pa_csv.ParseOptions(
                 delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,

@@ -569,28 +569,88 @@ CSV_FIXTURES = {  # name -> (text, taken column-wise?)
         '"' + "x" * (1 << 20) + '",,,,,,\n' + "\n".join(_csv_lines(200)), False),
     "an open quote": ("\n".join(_with(_csv_lines(200), {60: 'Co 60,"Ed,2024-01-01,No,0,A,n'})),
                       False),
+    "a byte order mark": ("\ufeff" + "\n".join(_csv_lines(200)), True),
+    "a byte order mark after blank lines": ("\n\n\ufeff" + "\n".join(_csv_lines(200)), False),
 }
 
 
-@pytest.mark.parametrize("name", sorted(CSV_FIXTURES))
-def test_text_tables_split_as_cell_by_cell(tmp_path, monkeypatch, name):
-    monkeypatch.setattr(columnar, "MIN_ROWS", 0)
+def _spy_split_text(monkeypatch) -> list[tuple[bool, bool]]:
+    """(split?, from the bytes?) for each table offered to :func:`columnar.split_text`."""
     asked = []
     split_text = columnar.split_text
 
-    def spy(*args):
-        columns = split_text(*args)
-        asked.append(columns is not None)
+    def spy(body, *args):
+        columns = split_text(body, *args)
+        asked.append((columns is not None, isinstance(body, bytes)))
         return columns
 
     monkeypatch.setattr(columnar, "split_text", spy)
+    return asked
+
+
+@pytest.mark.parametrize("source", ["text", "bytes"])
+@pytest.mark.parametrize("name", sorted(CSV_FIXTURES))
+def test_text_tables_split_as_cell_by_cell(tmp_path, monkeypatch, name, source):
+    """Split column-wise from the decoded text, or from the UTF-8 bytes where the file
+    qualifies (no BOM: the text path drops it), the same cells as cell by cell."""
+    monkeypatch.setattr(columnar, "MIN_ROWS", 0)
+    monkeypatch.setattr(read, "BYTES_PATH_MIN", 0 if source == "bytes" else 10**12)
+    asked = _spy_split_text(monkeypatch)
     text, taken = CSV_FIXTURES[name]
     path = tmp_path / "log.csv"
     path.write_bytes(text.encode("utf-8"))
     _assert_same(path)
-    assert set(asked) <= {taken} and (asked or not taken)  # a bad start may end it earlier
+    assert {split for split, _ in asked} <= {taken} and (asked or not taken)  # a bad start
+    # may end it earlier
+    if source == "bytes" and taken and "\ufeff" not in text:
+        assert asked[-1] == (True, True)
+    if source == "text":
+        assert not any(from_bytes for _, from_bytes in asked)
     sheet = read.read_file(path)[0]
     assert isinstance(sheet.rows, ColumnRows) == taken
+
+
+def test_a_big_utf8_table_is_split_from_its_bytes(tmp_path, monkeypatch):
+    asked = _spy_split_text(monkeypatch)
+    lines = _with(_csv_lines(30_000), {9: "Co 9,Zoë Café,2024-01-09,#N/A,  ,Applied,—"})
+    path = tmp_path / "log.csv"
+    path.write_bytes(("\r\n\n" + "\r\n".join(lines)).encode("utf-8"))
+    assert path.stat().st_size > read.BYTES_PATH_MIN
+    log, report = _assert_same(path)
+    asked.clear()
+    sheet = read.read_file(path)[0]
+    assert asked == [(True, True)]
+    assert sheet.notes == ["encoding utf-8", "delimiter ','"]
+    assert sheet.rows[2][:2] == ["Company", "Contact"] and sheet.rows[11][1] == "Zoë Café"
+    assert [p["column"] for p in report.to_dict()["files"][0]["problems"]] == ["Responded?"]
+    assert len(log) == 30_000
+
+
+@pytest.mark.parametrize("damage", ["cp1252", "a stray byte deep down", "NUL bytes"])
+def test_a_big_table_that_is_not_plain_utf8_is_decoded_first(tmp_path, monkeypatch, damage):
+    """Arrow refuses text that is not UTF-8 (or would hold a NUL): the text path decodes
+    it as before, and reads what it can."""
+    asked = _spy_split_text(monkeypatch)
+    lines = _csv_lines(30_000)
+    data = "\n".join(_with(lines, {9: "Co 9,Zoë Café,2024-01-09,Yes,0,Applied,x"})).encode(
+        "cp1252" if damage == "cp1252" else "utf-8")
+    if damage == "a stray byte deep down":
+        data = data[:-2] + b"\xff" + data[-2:]  # in the last note
+    if damage == "NUL bytes":
+        data = data.replace(b"note 5", b"note\x00 5")
+    path = tmp_path / "log.csv"
+    path.write_bytes(data)
+    log, _ = _assert_same(path)
+    asked.clear()
+    sheet = read.read_file(path)[0]
+    assert asked[-1] == (True, False)  # split from the decoded text
+    assert not any(from_bytes and split for split, from_bytes in asked)
+    # the bytes are not parsed at all where their first characters are not UTF-8
+    assert any(from_bytes for _, from_bytes in asked) == (damage == "a stray byte deep down")
+    assert sheet.notes[0] == ("encoding cp1252" if damage != "NUL bytes" else "encoding utf-8")
+    if damage == "cp1252":
+        assert sheet.rows[9][1] == "Zoë Café"
+    assert len(log) == 30_000
 
 
 # ---------------------------------------------------------------------------
@@ -606,17 +666,22 @@ def _outcome(path) -> tuple:
     return ("loaded", log, report.to_dict())
 
 
-def _assert_alike(data: bytes, suffix: str, head_rows: int, forked: bool = False) -> None:
-    saved = columnar.MIN_ROWS, columnar.HEAD_ROWS, columnar.PARALLEL_BYTES
+def _assert_alike(data: bytes, suffix: str, head_rows: int, forked: bool = False,
+                  from_bytes: bool = False) -> None:
+    """Loaded column-wise (a text table split from its bytes where *from_bytes*) and cell
+    by cell: the same log and report, or the same error."""
+    saved = columnar.MIN_ROWS, columnar.HEAD_ROWS, columnar.PARALLEL_BYTES, read.BYTES_PATH_MIN
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"fuzz{suffix}"
         path.write_bytes(data)
         columnar.MIN_ROWS, columnar.HEAD_ROWS = 0, head_rows
         columnar.PARALLEL_BYTES = 0 if forked else 10**12
+        read.BYTES_PATH_MIN = 0 if from_bytes else 10**12
         try:
             column_wise = _outcome(path)
         finally:
-            columnar.MIN_ROWS, columnar.HEAD_ROWS, columnar.PARALLEL_BYTES = saved
+            (columnar.MIN_ROWS, columnar.HEAD_ROWS, columnar.PARALLEL_BYTES,
+             read.BYTES_PATH_MIN) = saved
         cell_by_cell = _cell_by_cell(_outcome, path)
     if column_wise[0] == "loaded" and cell_by_cell[0] == "error":
         # Known and accepted: python-calamine checks the sheet's XML to its last tag and
@@ -676,10 +741,10 @@ def test_the_regular_seed_takes_the_column_wise_path(tmp_path, column_wise, monk
 @settings(max_examples=_examples(120), **SETTINGS)
 @given(st.lists(st.lists(_cell, max_size=8), min_size=1, max_size=12),
        st.sampled_from([",", ";", "\t", "|"]), st.sampled_from(["utf-8", "cp1252"]),
-       st.sampled_from(["\n", "\r\n", "\r"]))
-def test_random_text_tables_load_alike_both_ways(rows, delimiter, encoding, newline):
+       st.sampled_from(["\n", "\r\n", "\r"]), st.booleans())
+def test_random_text_tables_load_alike_both_ways(rows, delimiter, encoding, newline, from_bytes):
     text = newline.join(delimiter.join(r) for r in rows)
-    _assert_alike(text.encode(encoding, errors="replace"), ".csv", 1)
+    _assert_alike(text.encode(encoding, errors="replace"), ".csv", 1, from_bytes=from_bytes)
 
 
 def test_text_that_is_not_utf8_is_refused_both_ways(tmp_path):
