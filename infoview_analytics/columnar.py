@@ -300,9 +300,13 @@ def split_text(body: str | bytes, delimiter: str, width: int
             parse_options=pa_csv.ParseOptions(
                 delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
                 newlines_in_values=True, ignore_empty_lines=False),
+            # dictionary-encoded as Arrow converts each block, on all cores; a block's
+            # dictionary lists its values in order of first appearance, and unifying
+            # them block after block keeps that order for the whole column
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), null_values=[],
-                strings_can_be_null=False, quoted_strings_can_be_null=False))
+                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
+                null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False))
+        table = table.unify_dictionaries()
     except (pa.ArrowException, UnicodeError, ValueError):
         return None
     del raw
@@ -374,6 +378,9 @@ def _encode(column) -> tuple[np.ndarray, np.ndarray] | None:
     fractions of a second, durations).
     """
     kind = column.type
+    if pa.types.is_dictionary(kind):  # a text table's column, encoded as it was read
+        encoded = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        return _coded(encoded, kind.value_type)
     if pa.types.is_null(kind):
         return np.full(len(column), -1, dtype=np.intp), np.empty(0, dtype=object)
     if pa.types.is_timestamp(kind):
@@ -388,6 +395,11 @@ def _encode(column) -> tuple[np.ndarray, np.ndarray] | None:
     encoded = pc.dictionary_encode(column)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
+    return _coded(encoded, kind)
+
+
+def _coded(encoded: pa.DictionaryArray, kind: pa.DataType) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_encode`'s ``(codes, uniques)`` of a column of *kind*, dictionary-encoded."""
     # int32, half the memory of intp; a writable copy, as callers empty cells in place
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False, writable=True)
     values = encoded.dictionary.to_pylist()
