@@ -30,7 +30,7 @@ from .mapping import (
     read_mapping_file,
     validate_explicit,
 )
-from .normalise import PROBLEMS_PER_KIND, normalise_sheet
+from .normalise import PROBLEMS_PER_KIND, Segment, batches, normalise_sheets
 from .processes import usable_cores
 from .read import RawSheet, iter_input_files, read_file
 from .schema import COLUMN_NAMES, STRING, conform, empty_log, text_categorical
@@ -317,15 +317,49 @@ def _load_chunk(jobs: list[tuple[Path, Path | None, str]], options: dict) -> tup
     as one frame (None: no rows). Joined here, in a folder pool's worker: handing back
     and joining 200 small frames cost the loading process more than all its workers'
     joins."""
-    outcomes, frames = [], []
+    outcomes, sheets = [], []
     for path, _, label in jobs:
         file_report = FileReport(label)
         try:
-            frames.extend(_load_file(path, label, file_report, **options))
+            sheets.extend(_plan_file(path, label, file_report, **options))
             outcomes.append((file_report, None))
         except InfoviewError as exc:
             outcomes.append((file_report, exc))
-    return outcomes, _joined(frames)
+    return outcomes, _normalised(sheets, seeker=options["seeker"], cohort=options["cohort"])
+
+
+def _normalised(sheets: list[tuple[FileReport, SheetReport, Segment]], *, seeker: str | None,
+                cohort: str | None) -> pd.DataFrame | None:
+    """The rows of *sheets*, normalised in :func:`batches` of sheets laid out alike, as
+    one frame in the sheets' order (None: no sheets); each sheet's report filled in."""
+    segments = [segment for _, _, segment in sheets]
+    frames, results, order = [], [None] * len(sheets), []
+    for group in batches(segments):
+        frame, group_results = normalise_sheets([segments[k] for k in group], seeker=seeker,
+                                                cohort=cohort)
+        frames.append(frame)
+        for k, result in zip(group, group_results, strict=True):
+            results[k] = result
+        order.extend(group)
+    for (file_report, sheet_report, segment), result in zip(sheets, results, strict=True):
+        sheet_report.rows_read = result.rows_read
+        sheet_report.rows_loaded = result.rows_loaded
+        sheet_report.rows_rejected = len(result.rejected)
+        sheet_report.notes = result.notes
+        file_report.rejected.extend(result.rejected)
+        file_report.problems.extend(result.problems)
+        raw = segment.raw
+        file_report.problems.extend(_cell_problems(raw, raw.rows[segment.plan.header_row],
+                                                   result.kept_rows))
+    log = _joined(frames)
+    if len(frames) < 2 or order == sorted(order):
+        return log
+    # the batches' rows back in the sheets' order
+    loaded = np.array([results[k].rows_loaded for k in order])
+    start_of = dict(zip(order, np.cumsum(loaded) - loaded, strict=True))
+    rows = np.concatenate([np.arange(start_of[k], start_of[k] + results[k].rows_loaded)
+                           for k in range(len(sheets))])
+    return log.take(rows).reset_index(drop=True)
 
 
 def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
@@ -335,8 +369,10 @@ def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
     return pd.concat(frames, ignore_index=True)
 
 
-def _load_file(path: Path, label: str, file_report: FileReport, *, explicit, seeker, cohort,
-               sheet) -> list[pd.DataFrame]:
+def _plan_file(path: Path, label: str, file_report: FileReport, *, explicit, seeker, cohort,
+               sheet) -> list[tuple[FileReport, SheetReport, Segment]]:
+    """The log sheets of *path*, each with its report (filled in as its rows are
+    normalised) and what normalising it takes; the other sheets' reports say why not."""
     sheets = read_file(path, sheet=sheet)
     found = [(raw, *find_header_row(raw.rows)) for raw in sheets]
     strict = len(sheets) > 1
@@ -346,7 +382,7 @@ def _load_file(path: Path, label: str, file_report: FileReport, *, explicit, see
     if not logs:
         raise NoLogFoundError(_no_log_message(path, sheets, found))
     per_seeker = _sheet_per_seeker([raw for raw, _, _ in logs])
-    frames = []
+    planned = []
     for raw, h, _ in found:
         sheet_report = SheetReport(raw.sheet)
         file_report.sheets.append(sheet_report)
@@ -360,23 +396,15 @@ def _load_file(path: Path, label: str, file_report: FileReport, *, explicit, see
         plan = plan_columns(header, raw.rows[h + 1:], explicit=explicit)
         plan.header_row = h
         default_seeker = raw.sheet if per_seeker and raw.sheet else path.stem
-        result = normalise_sheet(raw, plan, seeker=seeker, default_seeker=default_seeker,
-                                 cohort=cohort, source_file=label)
         sheet_report.header_row = raw.first_row + h
-        sheet_report.rows_read = result.rows_read
-        sheet_report.rows_loaded = len(result.frame)
-        sheet_report.rows_rejected = len(result.rejected)
         sheet_report.mapping = plan.mapping
         sheet_report.unmapped = plan.unmapped
-        sheet_report.notes = result.notes
-        file_report.rejected.extend(result.rejected)
-        file_report.problems.extend(result.problems)
-        file_report.problems.extend(_cell_problems(raw, header, result.frame["source_row"]))
-        frames.append(result.frame)
-    return frames
+        planned.append((file_report, sheet_report,
+                        Segment(raw, plan, default_seeker=default_seeker, source_file=label)))
+    return planned
 
 
-def _cell_problems(raw: RawSheet, header: list, kept_rows: pd.Series) -> list[dict]:
+def _cell_problems(raw: RawSheet, header: list, kept_rows: np.ndarray) -> list[dict]:
     """Cells the reader had to empty (spreadsheet errors such as #REF!) in rows that were kept."""
     if not raw.cell_problems:
         return []

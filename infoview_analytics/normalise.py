@@ -20,7 +20,7 @@ import pandas as pd
 from .dates import DateColumn, NoYear, parse_date_column, resolve_missing_years
 from .mapping import FIELD_TARGETS, SheetPlan
 from .read import RawSheet
-from .rows import with_none
+from .rows import Rows, with_none
 from .schema import ACTIVITIES, CHANNELS, OUTCOMES, STAGES, STRING, text_categorical
 from .vocab import (
     StatusMeaning,
@@ -33,7 +33,7 @@ from .vocab import (
     squash_all,
 )
 
-__all__ = ["SheetResult", "normalise_sheet", "map_unique"]
+__all__ = ["Segment", "SheetResult", "batches", "normalise_sheets", "map_unique"]
 
 PROBLEMS_PER_KIND = 50
 #: Years an outreach log's dates can plausibly fall in; others are reported and left empty.
@@ -46,14 +46,28 @@ _HISTORY_SPLIT = re.compile(r"\s*(?:->|→|>|,|;|\|)\s*")
 
 
 @dataclass
-class SheetResult:
-    """Rows kept from one sheet (canonical columns + extras) and what was noticed."""
+class Segment:
+    """One sheet to normalise: its cells and column plan, and what fills its gaps."""
 
-    frame: pd.DataFrame
+    raw: RawSheet
+    plan: SheetPlan
+    default_seeker: str  # for rows that name no seeker
+    source_file: str | None = None  # for the source_file column
+
+
+@dataclass
+class SheetResult:
+    """What happened to one sheet's rows; the rows kept are in its batch's frame."""
+
     rows_read: int
+    kept_rows: np.ndarray  # spreadsheet row numbers of the rows kept, in order
     rejected: list[dict] = field(default_factory=list)
     problems: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows_loaded(self) -> int:
+        return len(self.kept_rows)
 
 
 # Columns whose factorisation is already known, by identity: a sheet's columns are
@@ -225,18 +239,22 @@ def _as_categorical(values: pd.Series) -> pd.Series | pd.Categorical:
     return text_categorical(codes, uniques)
 
 
-def _fill_text(values: pd.Series, value: str) -> pd.Series:
-    """``values.fillna(value)``, keeping registered text codes (*value* one more text)."""
+def _fill_text(values: pd.Series, fills: list[str], seg: np.ndarray) -> pd.Series:
+    """*values*, each missing one filled with its sheet's text (``fills[seg]``), keeping
+    registered text codes (the fills are more texts)."""
     known = _registered(values)
     if known is None or known[2] is not None:
-        return values.fillna(value)
+        return values.fillna(pd.Series(np.asarray(fills, dtype=object)[seg], index=values.index,
+                                       dtype=values.dtype))
     codes, uniques, _ = known
-    at = np.flatnonzero(uniques == value)
-    if len(at):
-        filler = int(at[0])
-    else:
-        filler, uniques = len(uniques), np.append(uniques, np.array([value], dtype=object))
-    return _coded_text(np.where(codes < 0, filler, codes), uniques, values.index)
+    filler = np.empty(len(fills), dtype=np.intp)
+    for k, value in enumerate(fills):
+        at = np.flatnonzero(uniques == value)
+        if len(at):
+            filler[k] = at[0]
+        else:
+            filler[k], uniques = len(uniques), np.append(uniques, np.array([value], dtype=object))
+    return _coded_text(np.where(codes < 0, filler[seg], codes), uniques, values.index)
 
 
 def _coded_text(codes: np.ndarray, uniques: np.ndarray, index: pd.Index | None = None
@@ -265,35 +283,64 @@ def cell_text(value: object) -> str | None:
 
 
 class _Collector:
-    """Problems and rejections for one sheet, capped per kind so a bad column stays readable."""
+    """Problems and rejections for the sheets of a batch, capped per sheet and kind so a
+    bad column stays readable. Callers name columns by the first sheet's headers; each
+    sheet's own headers replace them (:func:`batches` makes sure they can)."""
 
-    def __init__(self, raw: RawSheet, rownums: np.ndarray):
-        self.sheet = raw.sheet
+    def __init__(self, segments: list[Segment], seg: np.ndarray, rownums: np.ndarray):
+        self.sheets = [s.raw.sheet for s in segments]
+        self.headers = [_headers_of(s.plan, segments[0].plan) for s in segments]
+        self.seg = seg  # each row's sheet
         self.rownums = rownums
-        self.problems: list[dict] = []
-        self.rejected: list[dict] = []
-        self._counts: dict[tuple[str, str], int] = {}
+        self._problems: list[tuple[int, int, str, object, str]] = []  # sheet, pos, ...
+        self._rejected: list[tuple[int, str]] = []  # pos, reason
+        self._counts: dict[tuple[int, str, str], int] = {}
 
-    def problem(self, pos: int | None, column: str, value: object, message: str) -> None:
-        key = (column, message)
+    def problem(self, pos: int, column: str, value: object, message: str) -> None:
+        key = (int(self.seg[pos]), column, message)
         n = self._counts.get(key, 0) + 1
         self._counts[key] = n
         if n <= PROBLEMS_PER_KIND:
-            row = None if pos is None else int(self.rownums[pos])
-            self.problems.append({"sheet": self.sheet, "row": row, "column": column,
-                                  "value": None if value is None else str(value)[:200],
-                                  "message": message})
-
-    def finish(self) -> None:
-        for (column, message), n in self._counts.items():
-            if n > PROBLEMS_PER_KIND:
-                self.problems.append({"sheet": self.sheet, "row": None, "column": column,
-                                      "value": None, "message": f"{n - PROBLEMS_PER_KIND} more "
-                                      f"rows like this ({message})"})
+            self._problems.append((key[0], pos, column, value, message))
 
     def reject(self, positions: np.ndarray, reason: str) -> None:
-        self.rejected.extend({"sheet": self.sheet, "row": int(self.rownums[p]), "reason": reason}
-                             for p in positions)
+        self._rejected.extend((p, reason) for p in positions.tolist())
+
+    def finish(self, keep: np.ndarray) -> tuple[list[list[dict]], list[list[dict]]]:
+        """Each sheet's problems in rows kept (then the counts past the cap) and its
+        rejected rows in row order."""
+        problems: list[list[dict]] = [[] for _ in self.sheets]
+        for s, pos, column, value, message in self._problems:
+            if keep[pos]:
+                problems[s].append({"sheet": self.sheets[s], "row": int(self.rownums[pos]),
+                                    "column": self.headers[s].get(column, column),
+                                    "value": None if value is None else str(value)[:200],
+                                    "message": message})
+        for (s, column, message), n in self._counts.items():
+            if n > PROBLEMS_PER_KIND:
+                problems[s].append({"sheet": self.sheets[s], "row": None,
+                                    "column": self.headers[s].get(column, column),
+                                    "value": None, "message": f"{n - PROBLEMS_PER_KIND} more "
+                                    f"rows like this ({message})"})
+        rejected: list[list[dict]] = [[] for _ in self.sheets]
+        for pos, reason in sorted(self._rejected, key=lambda r: r[0]):
+            s = int(self.seg[pos])
+            rejected[s].append({"sheet": self.sheets[s], "row": int(self.rownums[pos]),
+                                "reason": reason})
+        return problems, rejected
+
+
+def _headers_of(plan: SheetPlan, first: SheetPlan) -> dict[str, str] | None:
+    """The names *first* gives columns in messages, to the names *plan* gives them; None
+    where two of them would take one name (the sheets cannot share a batch)."""
+    names = {"company": "company"}  # a name of its own in messages, not a header
+    pairs = [(a.header, b.header) for a, b in zip(first.columns, plan.columns, strict=True)]
+    first_fields, fields = first.fields(), plan.fields()
+    pairs += [(_hdr(first_fields, f), _hdr(fields, f)) for f in first_fields]
+    for a, b in pairs:
+        if names.setdefault(a, b) != b:
+            return None
+    return names
 
 
 class _Columns(dict):
@@ -341,33 +388,73 @@ class _Columns(dict):
         return value
 
 
-def normalise_sheet(
-    raw: RawSheet,
-    plan: SheetPlan,
-    *,
-    seeker: str | None,
-    default_seeker: str,
-    cohort: str | None,
-    source_file: str | None = None,
-) -> SheetResult:
-    """Canonical rows of one sheet (see ``data-model.md`` for every rule applied);
-    *source_file* names the file in the ``source_file`` column."""
+#: a sheet of this many data rows or more is normalised on its own: stacking its
+#: cells with others' would cost more than the batch saves
+BATCH_MAX_ROWS = 5_000
+
+
+def batches(segments: list[Segment]) -> list[list[int]]:
+    """Which of *segments* are normalised together: indices, in order, each group's
+    sheets laid out alike (the same use of each column, in the same places).
+
+    A student folder's files are mostly laid out alike under different header
+    spellings; normalising each small sheet alone costs more in pandas' per-call
+    overheads than in its rows, so alike sheets are stacked and normalised at once.
+    Every decision the rules make per sheet (day-first dates, the year of a date
+    without one, whether the log records progress at all, a section heading's
+    neighbours, a repeated header, the caps on reported problems) is still made per
+    sheet.
+    """
+    groups: dict[tuple, list[int]] = {}
+    out: list[list[int]] = []
+    for k, segment in enumerate(segments):
+        key = _layout(segment)
+        group = groups.get(key) if key is not None else None
+        if group is not None and _headers_of(segment.plan, segments[group[0]].plan) is not None:
+            group.append(k)
+            continue
+        out.append([k])
+        if key is not None and group is None:
+            groups[key] = out[-1]
+    return out
+
+
+def _layout(segment: Segment) -> tuple | None:
+    """What sheets normalised together must share; None: normalise it alone."""
+    plan, rows = segment.plan, segment.raw.rows
+    if type(rows) is not Rows or len(rows) - plan.header_row - 1 >= BATCH_MAX_ROWS or any(
+            c.index != i for i, c in enumerate(plan.columns)):
+        return None
+    return tuple((c.field, c.extra_name, c.how == "ignore") for c in plan.columns)
+
+
+def normalise_sheets(segments: list[Segment], *, seeker: str | None, cohort: str | None
+                     ) -> tuple[pd.DataFrame, list[SheetResult]]:
+    """Canonical rows of sheets laid out alike (one of :func:`batches`' groups), one
+    sheet after another, and what happened to each sheet's rows (see ``data-model.md``
+    for every rule applied)."""
     registered = len(_CODED)
     try:
-        return _normalise_sheet(raw, plan, seeker=seeker, default_seeker=default_seeker,
-                                cohort=cohort, source_file=source_file)
+        return _normalise(segments, seeker=seeker, cohort=cohort)
     finally:
         if len(_CODED) != registered:
             _CODED.clear()
 
 
-def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
-                     default_seeker: str, cohort: str | None,
-                     source_file: str | None) -> SheetResult:
-    h = plan.header_row
+def _normalise(segments: list[Segment], *, seeker: str | None,
+               cohort: str | None) -> tuple[pd.DataFrame, list[SheetResult]]:
+    plan = segments[0].plan  # the layout, and the names columns go by until reported
     width = len(plan.columns)
-    data = raw.rows[h + 1:]  # one plan per column of the sheet
-    n = len(data)
+    parts = [s.raw.rows[s.plan.header_row + 1:] for s in segments]
+    sizes = np.array([len(p) for p in parts], dtype=np.intp)
+    # one sheet as it is; several stacked into one grid
+    data = parts[0] if len(parts) == 1 else Rows(np.concatenate([p.array[:, :width]
+                                                                for p in parts]))
+    n = int(sizes.sum())
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    seg = np.repeat(np.arange(len(segments)), sizes)  # each row's sheet
+    rownums = np.arange(n) - np.repeat(starts[:-1], sizes) + np.repeat(
+        [s.raw.first_row + s.plan.header_row + 1 for s in segments], sizes)
     # Each column is factorised once; its text and raw Series carry those codes.
     text_cols = _TextColumns()
     raw_cols = _RawColumns()
@@ -378,10 +465,9 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
         text_cols.parts.append((text_codes, text_uniques))
         raw_cols.parts[i] = (codes, uniques, column, text_codes, unique_text_codes)
         filled[:, i] = text_codes >= 0
-    first_rownum = raw.first_row + h + 1
-    rownums = np.arange(n) + first_rownum
-    out = _Collector(raw, rownums)
-    keep = _classify_rows(text_cols, filled, raw.rows[h], plan, out)
+    out = _Collector(segments, seg, rownums)
+    keep = _classify_rows(text_cols, filled, [s.raw.rows[s.plan.header_row] for s in segments],
+                          plan, seg, starts, out)
     fields = plan.fields()
 
     def source(name: str) -> list[tuple[str, pd.Series]]:
@@ -420,9 +506,9 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
 
     if seeker is not None:
         frame["seeker"] = _coded_text(np.zeros(n, dtype=np.intp), np.array([seeker], dtype=object))
-    frame["seeker"] = _fill_text(frame["seeker"], default_seeker)
+    frame["seeker"] = _fill_text(frame["seeker"], [s.default_seeker for s in segments], seg)
     if cohort is not None:
-        frame["cohort"] = _fill_text(frame["cohort"], cohort)
+        frame["cohort"] = _fill_text(frame["cohort"], [cohort], np.zeros(n, dtype=np.intp))
     # free categories in the table: handed on coded, so they are not hashed again
     for name in ("cohort", "industry"):
         frame[name] = _as_categorical(frame[name])
@@ -441,19 +527,28 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
     frame["channel"] = _categorical(mapped, codes, CHANNEL_DTYPE)
     frame["activity"] = _activity(source("activity"), fields, n, out, keep)
 
-    # Dates.
-    date_cols = {name: _dates(raw_values(name), out, keep)
-                 for name in ("contacted_on", "responded_on", "info_interview_on")}
-    _resolve_years(date_cols, raw, n)
-    for name, column in date_cols.items():
-        frame[name] = column.to_datetime64() if column else np.full(n, np.datetime64("NaT"),
-                                                                    dtype="datetime64[ns]")
+    # Dates: day-first or not, and the years of dates without one, are each sheet's own.
+    notes: list[list[str]] = [[*s.raw.notes] for s in segments]
+    dates = {name: [] for name in ("contacted_on", "responded_on", "info_interview_on")}
+    for k, segment in enumerate(segments):
+        rows = slice(int(starts[k]), int(starts[k + 1]))
+        date_cols = {name: _dates(raw_values(name), out, keep, rows) for name in dates}
+        _resolve_years(date_cols, segment.raw, int(sizes[k]))
+        fields_k = segment.plan.fields()
+        for name, column in date_cols.items():
+            dates[name].append(column.to_datetime64() if column else np.full(
+                int(sizes[k]), np.datetime64("NaT"), dtype="datetime64[ns]"))
+            if column:
+                notes[k].extend(f"{_hdr(fields_k, name)}: {note}" for note in column.notes)
+        notes[k].extend(f"{header}: {msg}" for header, msg in segment.plan.notices)
+    for name, arrays in dates.items():
+        frame[name] = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
     # Counts and flags.
     frame["followups"] = _sum_counts(raw_values("followups"), out, keep, names_count=False)
     frame["referrals"] = _sum_counts(raw_values("referrals"), out, keep, names_count=True)
     named = _referrals_named(frame, texts["referred_by"] if "referred_by" in fields
-                             else frame["referred_by"])
+                             else frame["referred_by"], seg)
     if named.any():
         frame["referrals"] = frame["referrals"].mask(
             named > frame["referrals"].fillna(0).to_numpy(), pd.Series(named)).astype("Int64")
@@ -462,8 +557,9 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
                           "contacted_flag", "stage_responded", "stage_job_interview",
                           "stage_rejected", "stage_open")}
     statuses = _statuses(frame, source, fields, out, keep)
-    has_stage_info = _has_stage_info(source, fields) or bool(named.any())
-    _derive_stage(frame, flags, statuses, has_stage_info)
+    has_stage_info = _has_stage_info(source, fields, seg, len(segments)) | _per_sheet(
+        named > 0, seg, len(segments))
+    _derive_stage(frame, flags, statuses, has_stage_info[seg])
 
     # Extras: every other column is kept.
     for c in plan.columns:
@@ -476,19 +572,20 @@ def _normalise_sheet(raw: RawSheet, plan: SheetPlan, *, seeker: str | None,
                                       "notes or other text)")
     keep &= identifying
     frame["source_row"] = rownums
-    for name, value in (("source_file", source_file), ("source_sheet", raw.sheet)):
-        frame[name] = pd.Series(pd.NA if value is None else value, index=frame.index,
-                                dtype=STRING)
+    for name, values in (("source_file", [s.source_file for s in segments]),
+                         ("source_sheet", [s.raw.sheet for s in segments])):
+        frame[name] = pd.array(values, dtype=STRING).take(seg)
     result = frame.kept(keep)
-    out.problems = [p for p in out.problems if p["row"] is None or keep[p["row"] - first_rownum]]
-    out.finish()
-    out.rejected.sort(key=lambda r: r["row"])
-    notes = list(raw.notes)
-    for name, column in date_cols.items():
-        if column:
-            notes.extend(f"{_hdr(fields, name)}: {note}" for note in column.notes)
-    notes.extend(f"{header}: {msg}" for header, msg in plan.notices)
-    return SheetResult(result, n, out.rejected, out.problems, notes)
+    problems, rejected = out.finish(keep)
+    kept = rownums[keep]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(seg[keep], minlength=len(segments)))])
+    return result, [SheetResult(int(sizes[k]), kept[bounds[k]:bounds[k + 1]], rejected[k],
+                                problems[k], notes[k]) for k in range(len(segments))]
+
+
+def _per_sheet(rows: np.ndarray, seg: np.ndarray, sheets: int) -> np.ndarray:
+    """Whether any of each sheet's rows is marked in *rows*."""
+    return np.bincount(seg[rows], minlength=sheets) > 0
 
 
 def _hdr(fields: dict, name: str) -> str:
@@ -498,8 +595,12 @@ def _hdr(fields: dict, name: str) -> str:
 # ---------------------------------------------------------------------------
 # Rows that are not data.
 # ---------------------------------------------------------------------------
-def _classify_rows(text_cols: _TextColumns, filled: np.ndarray,
-                   header: list[object], plan: SheetPlan, out: _Collector) -> np.ndarray:
+def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[list[object]],
+                   plan: SheetPlan, seg: np.ndarray, bounds: np.ndarray,
+                   out: _Collector) -> np.ndarray:
+    """Which rows are data: not blank, not a repeat of their sheet's header (*headers*,
+    one per sheet), not a totals row, not a section heading. Sheet *k*'s rows are
+    ``bounds[k]:bounds[k + 1]``, and *seg* gives each row's sheet."""
     n = len(filled)
     keep = np.ones(n, dtype=bool)
     if not n:
@@ -509,18 +610,27 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray,
     out.reject(np.flatnonzero(blank), "blank")
     keep &= ~blank
 
-    header_keys = [squash(h) if h is not None else "" for h in header] + [""] * len(plan.columns)
-    matches = np.zeros(n, dtype=int)
     width = len(text_cols.parts)
+    # each sheet's header, squashed, per column (columns past a header's end: "")
+    header_keys = np.full((len(headers), width), "", dtype=object)
+    for k, header in enumerate(headers):
+        keys = [squash(h) if h is not None else "" for h in header[:width]]
+        header_keys[k, : len(keys)] = keys
+    matches = np.zeros(n, dtype=int)
     for i in range(width):
-        key = header_keys[i]
-        if key:
-            codes, uniques = text_cols.coded(i)
-            hit = squash_all(uniques) == key
+        sheet_keys, of_sheet = pd.factorize(header_keys[:, i])  # one key for most columns
+        codes, uniques = text_cols.coded(i)
+        squashed = None
+        for j, key in enumerate(of_sheet):
+            if not key:
+                continue
+            squashed = squash_all(uniques) if squashed is None else squashed
+            hit = squashed == key
             if hit.any():  # most columns never repeat their header: no pass over the rows
-                matches += np.append(hit, False)[codes]
-    header_size = sum(1 for k in header_keys[: len(plan.columns)] if k)
-    repeated = keep & (matches >= max(2, int(0.6 * header_size)))
+                found = np.append(hit, False)[codes]
+                matches += found if len(of_sheet) == 1 else found & (sheet_keys[seg] == j)
+    header_size = (header_keys[:, : len(plan.columns)] != "").sum(axis=1)
+    repeated = keep & (matches >= np.maximum(2, (0.6 * header_size).astype(int))[seg])
     out.reject(np.flatnonzero(repeated), "repeated header")
     keep &= ~repeated
 
@@ -549,8 +659,10 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray,
         out.reject(np.flatnonzero(is_total), "totals row")
         keep &= ~is_total
 
-        typical = np.median(counts[keep]) if keep.any() else 0
-        single = keep & (counts == 1) & (typical >= 3)
+        # each sheet's typical row: how many cells its data rows fill
+        typical = np.array([np.median(counts[a:b][keep[a:b]]) if keep[a:b].any() else 0
+                            for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
+        single = keep & (counts == 1) & (typical >= 3)[seg]
         heading_of = np.zeros(len(uniques) + 1, dtype=bool)
         if single.any():
             heading_of[:-1] = [bool(_looks_like_heading(v)) for v in uniques]
@@ -655,11 +767,18 @@ def _activity(sources, fields, n, out: _Collector, keep) -> pd.Categorical:
 # ---------------------------------------------------------------------------
 # Dates, counts and flags.
 # ---------------------------------------------------------------------------
-def _dates(sources, out: _Collector, keep) -> DateColumn | None:
+def _dates(sources, out: _Collector, keep, rows: slice) -> DateColumn | None:
+    """The first of *sources* read as dates in one sheet's *rows* (positions in the
+    column), day-first or not as that sheet's values say."""
     if not sources:
         return None
     header, values = sources[0]
     codes, uniques, used = _factorize(values)
+    if rows != slice(0, len(codes)):  # one sheet of a batch: only the values it holds
+        present = np.flatnonzero(_occurring(codes[rows], len(uniques)))
+        local = np.full(len(uniques) + 1, -1, dtype=np.intp)  # [-1]: code -1 stays
+        local[present] = np.arange(len(present))
+        codes, uniques, used = local[codes[rows]], uniques[present], None
     column = parse_date_column(values, codes=codes, uniques=uniques, used=used)
     # 9999-12-31 cannot be held in datetime64[ns]; 1900-01-01 is what a small number
     # typed into a date column shows as. Neither belongs in an outreach log.
@@ -672,12 +791,17 @@ def _dates(sources, out: _Collector, keep) -> DateColumn | None:
                    + (" (a number typed into a date column shows as 1900)"
                       if v.year == 1900 else ""))
         for pos in np.flatnonzero(codes == k).tolist():
-            column.problems.append((pos, values.iat[pos], message))
+            column.problems.append((pos, values.iat[rows.start + pos], message))
     for pos, value, message in column.problems:
-        if keep[pos]:
-            out.problem(pos, header, value, message)
+        if keep[rows.start + pos]:
+            out.problem(rows.start + pos, header, value, message)
     column.header = header  # type: ignore[attr-defined]
     return column
+
+
+def _occurring(codes: np.ndarray, size: int) -> np.ndarray:
+    """Which of *size* distinct values the *codes* use."""
+    return np.bincount(codes[codes >= 0], minlength=size) > 0
 
 
 def _resolve_years(date_cols: dict[str, DateColumn | None], raw: RawSheet, n: int) -> None:
@@ -818,8 +942,10 @@ def _parse_history(value: object) -> StatusMeaning | None:
 
 
 def _derive_stage(frame: _Columns, flags: dict,
-                  statuses: list[tuple[np.ndarray, np.ndarray]], has_stage_info: bool) -> None:
-    """Furthest stage wins: every signal is OR-ed; a later 'Rejected' erases nothing."""
+                  statuses: list[tuple[np.ndarray, np.ndarray]],
+                  has_stage_info: np.ndarray) -> None:
+    """Furthest stage wins: every signal is OR-ed; a later 'Rejected' erases nothing.
+    *has_stage_info* says per row whether its sheet records progress at all."""
     n = len(frame.index)
 
     def truth(flag) -> np.ndarray:  # flags are _any_flag's 1 / 0 / -1
@@ -895,8 +1021,9 @@ def _derive_stage(frame: _Columns, flags: dict,
                                                  .astype(np.int8), dtype=_OUTCOME_DTYPE)
 
 
-def _referrals_named(frame: _Columns, referred_by: pd.Series) -> np.ndarray:
-    """For each lead, how many leads of the same seeker name them in ``referred_by``.
+def _referrals_named(frame: _Columns, referred_by: pd.Series, seg: np.ndarray) -> np.ndarray:
+    """For each lead, how many leads of the same seeker and sheet (*seg*) name them in
+    ``referred_by``.
 
     *referred_by* is the frame's column (passed so its distinct values are known).
     Names match stripped and case-folded; a lead without a contact matches nothing
@@ -916,7 +1043,8 @@ def _referrals_named(frame: _Columns, referred_by: pd.Series) -> np.ndarray:
     ids, _ = pd.factorize(np.concatenate([who_keys[:-1], contact_keys]), use_na_sentinel=True)
     who_ids = np.append(ids[: len(who_keys) - 1], -1)[who_codes]
     contact_ids = ids[len(who_keys) - 1:][contact_codes]
-    seeker_ids, _, _ = _factorize(frame["seeker"])  # filled: no -1
+    seeker_ids, seekers, _ = _factorize(frame["seeker"])  # filled: no -1
+    seeker_ids = seg * len(seekers) + seeker_ids  # one seeker's leads in another sheet differ
     width = int(ids.max()) + 1
     named = who_ids >= 0
     pairs = seeker_ids[named].astype(np.int64) * width + who_ids[named]
@@ -927,23 +1055,26 @@ def _referrals_named(frame: _Columns, referred_by: pd.Series) -> np.ndarray:
     return np.where(hit, counts[at] if len(found) else 0, 0).astype(int)
 
 
-def _has_stage_info(source, fields) -> bool:
-    """Whether the sheet records progress at all; if not, 'responded' etc. stay unknown.
+def _has_stage_info(source, fields, seg: np.ndarray, sheets: int) -> np.ndarray:
+    """Whether each sheet records progress at all; if not, 'responded' etc. stay unknown.
 
     A column that is there but empty says nothing, and neither does an
     outcome column that only ever says "open".
     """
+    found = np.zeros(sheets, dtype=bool)
     for name in ("responded", "responded_on", "info_interview", "info_interview_on",
                  "job_interview", "offer", "status_raw", "stage", "stage_history",
                  "stage_responded", "stage_job_interview", "stage_rejected", "stage_open",
                  "referrals"):
-        if any(_filled(values).any() for _, values in source(name)):
-            return True
+        for _, values in source(name):
+            found |= _per_sheet(_filled(values), seg, sheets)
+            if found.all():
+                return found
     for _, values in source("outcome"):
         codes, squashed = map_codes(values, squash)  # per distinct value, not per row
-        if (squashed[codes[codes >= 0]] != "open").any():
-            return True
-    return False
+        said = np.append(squashed[:-1] != "open", False)[codes]  # [-1]: an empty cell
+        found |= _per_sheet(said, seg, sheets)
+    return found
 
 
 def _identifying(frame: _Columns, plan: SheetPlan,

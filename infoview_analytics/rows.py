@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["Rows", "ColumnRows", "used_extent", "with_none"]
+__all__ = ["Rows", "ColumnRows", "factorize_cells", "used_extent", "with_none"]
 
 
 class Rows(Sequence):
@@ -39,8 +39,8 @@ class Rows(Sequence):
         """``(codes, uniques, cells)`` of column *i*: codes -1 for empty, uniques in order
         of first appearance (as :func:`pandas.factorize`), and the cells themselves."""
         column = self.array[:, i]
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        return codes, np.asarray(uniques, dtype=object), column
+        codes, uniques = factorize_cells(column)
+        return codes, uniques, column
 
     def __len__(self) -> int:
         return self.array.shape[0]
@@ -149,6 +149,30 @@ class ColumnRows(Rows):
 
     def tolist(self) -> list[list[object]]:
         return self.array.tolist()
+
+
+def factorize_cells(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pandas.factorize` of an object array of cells, with True and False kept
+    apart from 1 and 0, which pandas hashes alike: a ticked box is not a count of one.
+
+    Examples
+    --------
+    >>> codes, uniques = factorize_cells(np.array([1.0, True, None, 1], dtype=object))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, 1, -1, 0], [1.0, True])
+    """
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
+    if not any(u == 0 or u == 1 for u in uniques if isinstance(u, (bool, int, float))):
+        return codes, uniques  # no value a yes/no could be confused with
+    kinds = {type(v) for v in cells}
+    if bool not in kinds or not kinds & {int, float}:
+        return codes, uniques
+    keys = np.empty(len(cells), dtype=object)
+    keys[:] = [(v,) if type(v) is bool else v for v in cells]  # (True,) is not 1
+    codes, _ = pd.factorize(keys, use_na_sentinel=True)
+    found, first = np.unique(codes, return_index=True)
+    return codes, cells[first[found >= 0]]
 
 
 def with_none(uniques: np.ndarray) -> np.ndarray:

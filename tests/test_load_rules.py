@@ -622,21 +622,28 @@ def test_a_rejected_rows_cell_problems_are_dropped_and_its_neighbours_kept(tmp_p
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.sampled_from(["Ann", "Bo", "Cy"])), max_size=20),
-       st.sampled_from(["Ann", "Cy", "Dee"]))
-def test_filling_a_coded_text_column_keeps_codes_that_decode_to_fillna(values, filler):
+@given(st.lists(st.tuples(st.one_of(st.none(), st.sampled_from(["Ann", "Bo", "Cy"])),
+                          st.integers(0, 2)), max_size=20),
+       st.lists(st.sampled_from(["Ann", "Cy", "Dee", "Eve"]), min_size=3, max_size=3))
+def test_filling_a_coded_text_column_keeps_codes_that_decode_to_fillna(cells, fills):
+    """Each missing cell takes its sheet's text (a batch of sheets: one per row in seg)."""
     from infoview_analytics import normalise
+    from infoview_analytics.schema import STRING
 
+    values = [v for v, _ in cells]
+    seg = np.array([k for _, k in cells], dtype=np.intp)
+    want = [fills[k] if v is None else v for v, k in cells]
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
     text = normalise._coded_text(codes, np.asarray(uniques, dtype=object))
     try:
-        filled = normalise._fill_text(text, filler)
-        want = text.fillna(filler)
-        assert filled.tolist() == want.tolist() and filled.dtype == want.dtype
+        filled = normalise._fill_text(text, fills, seg)
+        assert filled.tolist() == want and filled.dtype == text.dtype
         new_codes, new_uniques, used = normalise._registered(filled)
         assert used is None and (new_codes >= 0).all()
-        assert new_uniques[new_codes].tolist() == want.tolist()
+        assert new_uniques[new_codes].tolist() == want
         assert len(set(new_uniques)) == len(new_uniques)  # still one code per text
+        plain = pd.Series(values, dtype=STRING)  # no codes known: filled as they are
+        assert normalise._fill_text(plain, fills, seg).tolist() == want
     finally:
         normalise._CODED.clear()
 
