@@ -142,10 +142,13 @@ def _both_ways(tmp_path, text: str | bytes, name: str = "t.csv"):
     """read_file's sheet through the fast path, and through the csv module only."""
     path = tmp_path / name
     path.write_bytes(text.encode() if isinstance(text, str) else text)
+    saved, read.SPLIT_FAST_MIN = read.SPLIT_FAST_MIN, 0  # however small the text
     try:
         fast = read_file(path)[0]
     except Exception as exc:  # noqa: BLE001 - compared below
         fast = exc
+    finally:
+        read.SPLIT_FAST_MIN = saved
     original = read._split_fast
     read._split_fast = lambda text, delimiter: None
     try:
@@ -196,6 +199,25 @@ def test_text_split_ragged_and_too_many_cells(tmp_path, monkeypatch):
     # one wide row among many narrow ones: not padded into a huge grid
     fast, slow = _both_ways(tmp_path, "a" + ",b" * 60 + "\n" + "x\n" * 30)
     _same(fast, slow)
+
+
+@pytest.mark.parametrize("rows", [30, 1_500])
+def test_a_small_text_table_is_split_by_the_csv_module(tmp_path, monkeypatch, rows):
+    """pandas' parser costs more to start than a student's log costs to split."""
+    asked = []
+    split_fast = read._split_fast
+    monkeypatch.setattr(read, "_split_fast", lambda *a: asked.append(1) or split_fast(*a))
+    text = "Company,Contact,Status,Notes\n" + "".join(
+        f"Acme {i},Ann Lee,Applied,called twice; said to write again\n" for i in range(rows))
+    sheet = _write_and_read(tmp_path, text)
+    assert bool(asked) == (len(text) >= read.SPLIT_FAST_MIN) == (rows > 30)
+    assert len(sheet.rows) == rows + 1 and sheet.rows[rows][0] == f"Acme {rows - 1}"
+
+
+def _write_and_read(tmp_path, text):
+    path = tmp_path / "log.csv"
+    path.write_text(text, encoding="utf-8")
+    return read_file(path)[0]
 
 
 try:
