@@ -288,8 +288,8 @@ class _Collector:
     sheet's own headers replace them (:func:`batches` makes sure they can)."""
 
     def __init__(self, segments: list[Segment], seg: np.ndarray, rownums: np.ndarray):
+        self.segments = segments
         self.sheets = [s.raw.sheet for s in segments]
-        self.headers = [_headers_of(s.plan, segments[0].plan) for s in segments]
         self.seg = seg  # each row's sheet
         self.rownums = rownums
         self._problems: list[tuple[int, int, str, object, str]] = []  # sheet, pos, ...
@@ -310,16 +310,23 @@ class _Collector:
         """Each sheet's problems in rows kept (then the counts past the cap) and its
         rejected rows in row order."""
         problems: list[list[dict]] = [[] for _ in self.sheets]
+        names: dict[int, dict[str, str]] = {0: {}}  # the first sheet's are the callers'
+
+        def name(s: int, column: str) -> str:
+            if s not in names:
+                names[s] = _headers_of(self.segments[s].plan, self.segments[0].plan) or {}
+            return names[s].get(column, column)
+
         for s, pos, column, value, message in self._problems:
             if keep[pos]:
                 problems[s].append({"sheet": self.sheets[s], "row": int(self.rownums[pos]),
-                                    "column": self.headers[s].get(column, column),
+                                    "column": name(s, column),
                                     "value": None if value is None else str(value)[:200],
                                     "message": message})
         for (s, column, message), n in self._counts.items():
             if n > PROBLEMS_PER_KIND:
                 problems[s].append({"sheet": self.sheets[s], "row": None,
-                                    "column": self.headers[s].get(column, column),
+                                    "column": name(s, column),
                                     "value": None, "message": f"{n - PROBLEMS_PER_KIND} more "
                                     f"rows like this ({message})"})
         rejected: list[list[dict]] = [[] for _ in self.sheets]
@@ -613,8 +620,10 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
     width = len(text_cols.parts)
     # each sheet's header, squashed, per column (columns past a header's end: "")
     header_keys = np.full((len(headers), width), "", dtype=object)
+    squashed: dict[tuple[type, object], str] = {}  # a folder repeats its spellings
     for k, header in enumerate(headers):
-        keys = [squash(h) if h is not None else "" for h in header[:width]]
+        keys = [squashed.get((type(h), h)) or squashed.setdefault(
+            (type(h), h), squash(h) if h is not None else "") for h in header[:width]]
         header_keys[k, : len(keys)] = keys
     matches = np.zeros(n, dtype=int)
     for i in range(width):
@@ -660,8 +669,7 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
         keep &= ~is_total
 
         # each sheet's typical row: how many cells its data rows fill
-        typical = np.array([np.median(counts[a:b][keep[a:b]]) if keep[a:b].any() else 0
-                            for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
+        typical = _medians(counts[keep], seg[keep], len(bounds) - 1)
         single = keep & (counts == 1) & (typical >= 3)[seg]
         heading_of = np.zeros(len(uniques) + 1, dtype=bool)
         if single.any():
@@ -670,6 +678,19 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
         out.reject(np.flatnonzero(heading), "section heading")
         keep &= ~heading
     return keep
+
+
+def _medians(values: np.ndarray, groups: np.ndarray, size: int) -> np.ndarray:
+    """``np.median`` of *values* in each of *size* groups (0 for an empty group)."""
+    order = np.lexsort((values, groups))
+    ordered = values[order].astype(float)
+    counts = np.bincount(groups, minlength=size)
+    starts = np.cumsum(counts) - counts
+    low, high = starts + (counts - 1) // 2, starts + counts // 2
+    filled = counts > 0
+    out = np.zeros(size)
+    out[filled] = (ordered[low[filled]] + ordered[high[filled]]) / 2
+    return out
 
 
 def _others_numeric(cells: pd.DataFrame, first: np.ndarray) -> np.ndarray:

@@ -141,33 +141,51 @@ def read_file(path: Path, *, sheet: str | None = None) -> list[RawSheet]:
         return [_read_text(path, size)]
     if kind == "html":
         return _read_html(path, size)
-    _check_workbook(path, head, kind)
     if kind != "zip":
+        _check_workbook(path, head, kind)
         return _read_workbook(path, sheet, None)
-    tails = _start_tails(path, sheet)
+    with _open_zip(path) as zf:  # its directory read once, for every check below
+        _check_workbook(path, head, kind, zf)
+        tails = _start_tails(path, sheet, zf)
+        try:
+            scan = _scan_zip(path, zf)
+        except BaseException:
+            if tails is not None:
+                tails.close()
+            raise
     try:
-        return _read_workbook(path, sheet, _scan_zip(path), tails)
+        return _read_workbook(path, sheet, scan, tails)
     finally:
         if tails is not None:
             tails.close()
 
 
-def _start_tails(path: Path, only_sheet: str | None) -> columnar.Tails | None:
+def _open_zip(path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except _ZIP_ERRORS as exc:
+        raise UnreadableFileError(
+            f"{path}: the file is damaged or was cut off (incomplete download or e-mail "
+            "attachment). Ask for the file again."
+        ) from exc
+
+
+def _start_tails(path: Path, only_sheet: str | None,
+                 zf: zipfile.ZipFile) -> columnar.Tails | None:
     """The big sheets' column-wise parse, started beside the scan (``columnar.Tails``).
 
     Picked from the declared part sizes, before anything is inflated; within the
     limits only, since the scan will refuse anything past them.
     """
     try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            _check_all_declared(path, infos)
-            big = {i.filename for i in infos
-                   if _is_worksheet(i.filename) and i.file_size >= columnar.PARALLEL_BYTES}
-            if not big:
-                return None
-            sheets = [name for name, part in _sheet_parts(zf, dict.fromkeys(big)).items()
-                      if only_sheet in (None, name)]
+        infos = zf.infolist()
+        _check_all_declared(path, infos)
+        big = {i.filename for i in infos
+               if _is_worksheet(i.filename) and i.file_size >= columnar.PARALLEL_BYTES}
+        if not big:
+            return None
+        sheets = [name for name, part in _sheet_parts(zf, dict.fromkeys(big)).items()
+                  if only_sheet in (None, name)]
     except (ResourceLimitError, *_ZIP_ERRORS):  # the scan says what is wrong
         return None
     return columnar.Tails.start(path, sheets)
@@ -225,8 +243,9 @@ def _looks_like_html(head: bytes) -> bool:
     return text.startswith((b"<?xml", b"<!--")) and b"<html" in text
 
 
-def _check_workbook(path: Path, head: bytes, kind: str) -> None:
-    """Give a precise reason before calamine gives a vague one."""
+def _check_workbook(path: Path, head: bytes, kind: str,
+                    zf: zipfile.ZipFile | None = None) -> None:
+    """Give a precise reason before calamine gives a vague one (*zf*: the zip opened)."""
     suffix = path.suffix.lower()
     if kind == "ole":
         if _is_encrypted_ole(path):
@@ -235,15 +254,8 @@ def _check_workbook(path: Path, head: bytes, kind: str) -> None:
                 "Remove the password (File > Info > Protect Workbook) and save it again."
             )
         return
-    if kind == "zip":
-        try:
-            with zipfile.ZipFile(path) as zf:
-                names = set(zf.namelist())
-        except _ZIP_ERRORS as exc:
-            raise UnreadableFileError(
-                f"{path}: the file is damaged or was cut off (incomplete download or e-mail "
-                "attachment). Ask for the file again."
-            ) from exc
+    if zf is not None:  # a zip
+        names = set(zf.namelist())
         if "xl/workbook.xml" in names or "xl/workbook.bin" in names or "content.xml" in names:
             return
         what = "a Word document" if "word/document.xml" in names else (
@@ -327,7 +339,7 @@ def _col_number(letters: bytes | str) -> int:
     return n
 
 
-def _scan_zip(path: Path) -> _ZipScan:
+def _scan_zip(path: Path, zf: zipfile.ZipFile | None = None) -> _ZipScan:
     """Check every part's size and XML before the workbook reader touches it.
 
     Declared sizes are checked first (cheap), then each XML part is inflated
@@ -337,7 +349,10 @@ def _scan_zip(path: Path) -> _ZipScan:
     cells holding formula errors.
     """
     try:
-        return _scan_zip_parts(path)
+        if zf is None:
+            with zipfile.ZipFile(path) as opened:
+                return _scan_zip_parts(path, opened)
+        return _scan_zip_parts(path, zf)
     except InfoviewError:
         raise
     except _ZIP_ERRORS as exc:
@@ -345,8 +360,8 @@ def _scan_zip(path: Path) -> _ZipScan:
                                   "Ask for the file again.") from exc
 
 
-def _scan_zip_parts(path: Path) -> _ZipScan:
-    with zipfile.ZipFile(path) as zf, path.open("rb") as fh:
+def _scan_zip_parts(path: Path, zf: zipfile.ZipFile) -> _ZipScan:
+    with path.open("rb") as fh:
         infos = zf.infolist()
         _check_all_declared(path, infos)
         parts: dict[str, _PartScan] = {}

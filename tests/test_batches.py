@@ -221,3 +221,12 @@ def test_random_folders_load_as_sheet_by_sheet(tmp_path_factory, files, headers)
                 _alone(m)
                 with pytest.raises(type(exc)):
                     _load(folder)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 20), st.integers(0, 3)), max_size=40))
+def test_each_sheet_s_median_is_numpy_s(cells):
+    values = np.array([v for v, _ in cells], dtype=int)
+    groups = np.array([g for _, g in cells], dtype=np.intp)
+    want = [np.median(values[groups == g]) if (groups == g).any() else 0 for g in range(5)]
+    assert normalise._medians(values, groups, 5).tolist() == want

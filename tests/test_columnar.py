@@ -242,7 +242,7 @@ def test_a_big_sheet_is_parsed_in_a_fork_beside_the_scan(tmp_path, monkeypatch):
         assert zf.getinfo("xl/worksheets/sheet1.xml").file_size >= columnar.PARALLEL_BYTES
     events = []
     scan, take = read._scan_zip, columnar.Tails.take
-    monkeypatch.setattr(read, "_scan_zip", lambda p: events.append("scan") or scan(p))
+    monkeypatch.setattr(read, "_scan_zip", lambda *a: events.append("scan") or scan(*a))
     monkeypatch.setattr(columnar.Tails, "take",
                         lambda self, sheet: events.append("take") or take(self, sheet))
     pids = _record_forks(monkeypatch, events)
