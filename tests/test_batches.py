@@ -230,3 +230,21 @@ def test_each_sheet_s_median_is_numpy_s(cells):
     groups = np.array([g for _, g in cells], dtype=np.intp)
     want = [np.median(values[groups == g]) if (groups == g).any() else 0 for g in range(5)]
     assert normalise._medians(values, groups, 5).tolist() == want
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+def test_a_folder_is_shared_among_processes_by_size(tmp_path, parts):
+    """Runs of files in order, each about as big as the others: one big file does not
+    leave a process with half the small ones besides."""
+    sizes = [100] * 30
+    sizes[4] = 3_000
+    jobs = []
+    for k, size in enumerate(sizes):
+        path = tmp_path / f"{k:02d}.csv"
+        path.write_bytes(b"x" * size)
+        jobs.append((path, tmp_path, path.name))
+    runs = load_module._chunks(jobs, parts)
+    assert [job for run in runs for job in run] == jobs and len(runs) == parts
+    totals = [sum(path.stat().st_size for path, _, _ in run) for run in runs]
+    assert max(totals) - min(totals) <= max(sizes)
+    assert len(runs[0]) < len(jobs) // parts  # the big file's run holds fewer files
