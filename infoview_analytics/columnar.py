@@ -299,7 +299,9 @@ def split_text(body: str | bytes, delimiter: str, width: int
             read_options=pa_csv.ReadOptions(column_names=names),
             parse_options=pa_csv.ParseOptions(
                 delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
-                newlines_in_values=True, ignore_empty_lines=False),
+                # a line end inside a value needs quotes; without any, Arrow may cut the
+                # text into blocks at any line end, which parses it about a sixth faster
+                newlines_in_values=b'"' in raw, ignore_empty_lines=False),
             # dictionary-encoded as Arrow converts each block, on all cores; a block's
             # dictionary lists its values in order of first appearance, and unifying
             # them block after block keeps that order for the whole column

@@ -144,6 +144,9 @@ def _text_column(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np
     text = np.empty(len(uniques) + 1, dtype=object)
     text[:-1] = [cell_text(u) for u in uniques]
     text[-1] = None
+    if all(t is u for t, u in zip(text[:-1], uniques, strict=True)):  # a .csv: text as is
+        return codes, np.asarray(uniques, dtype=object), np.append(
+            np.arange(len(uniques), dtype=np.intp), -1)
     tcodes, tuniques = pd.factorize(text, use_na_sentinel=True)  # '1' and 1.0 read alike
     tcodes[-1] = -1
     return tcodes[codes], np.asarray(tuniques, dtype=object), tcodes
@@ -681,16 +684,17 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
 
 
 def _medians(values: np.ndarray, groups: np.ndarray, size: int) -> np.ndarray:
-    """``np.median`` of *values* in each of *size* groups (0 for an empty group)."""
-    order = np.lexsort((values, groups))
-    ordered = values[order].astype(float)
-    counts = np.bincount(groups, minlength=size)
-    starts = np.cumsum(counts) - counts
-    low, high = starts + (counts - 1) // 2, starts + counts // 2
-    filled = counts > 0
-    out = np.zeros(size)
-    out[filled] = (ordered[low[filled]] + ordered[high[filled]]) / 2
-    return out
+    """``np.median`` of *values*, whole numbers from 0 (cells filled per row), in each of
+    *size* groups (0 for an empty group); counted, not sorted."""
+    if not len(values):
+        return np.zeros(size)
+    width = int(values.max()) + 1
+    counts = np.bincount(groups * width + values, minlength=size * width).reshape(size, width)
+    below = counts.cumsum(axis=1)  # how many of the group's values are <= each number
+    n = below[:, -1]
+    low = (below > ((n - 1) // 2)[:, None]).argmax(axis=1)  # the middle one (or two)
+    high = (below > (n // 2)[:, None]).argmax(axis=1)
+    return np.where(n > 0, (low + high) / 2, 0.0)
 
 
 def _others_numeric(cells: pd.DataFrame, first: np.ndarray) -> np.ndarray:
