@@ -1,9 +1,12 @@
-"""Turning one sheet's raw cells into canonical outreach-log rows.
+"""Turning sheets' raw cells into canonical outreach-log rows.
 
 Every data row below the header is either kept or rejected with a reason;
 every cell that could not be read is reported with its row and column. The
 work is done per column, and each distinct value is interpreted once
 (:func:`map_unique`), so a 100,000-row sheet costs what its vocabulary costs.
+Small sheets laid out alike (a student folder) are stacked and normalised
+together (:func:`batches`), each still judged by its own rows where a rule
+decides per sheet.
 """
 
 from __future__ import annotations
