@@ -284,7 +284,7 @@ def split_text(body: str | bytes, delimiter: str, width: int
                ) -> list[tuple[np.ndarray, np.ndarray]] | None:
     """A text table's columns as ``(codes, uniques)``, every cell kept as its text.
 
-    *body* is the text, or its UTF-8 bytes (``None`` if they are not UTF-8).
+    *body* is the text, or its bytes (``None`` if they are not UTF-8).
 
     Arrow's csv reader with the dialect of the cell-by-cell reader (``"`` quotes,
     doubled quotes, quoted line ends kept, no escape character; a blank line is a

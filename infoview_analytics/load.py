@@ -340,7 +340,8 @@ def _load_chunk(jobs: list[tuple[Path, Path | None, str]], options: dict) -> tup
     for path, _, label in jobs:
         file_report = FileReport(label)
         try:
-            sheets.extend(_plan_file(path, label, file_report, **options))
+            sheets.extend(_plan_file(path, label, file_report, explicit=options["explicit"],
+                                     sheet=options["sheet"]))
             outcomes.append((file_report, None))
         except InfoviewError as exc:
             outcomes.append((file_report, exc))
@@ -388,8 +389,8 @@ def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
     return pd.concat(frames, ignore_index=True)
 
 
-def _plan_file(path: Path, label: str, file_report: FileReport, *, explicit, seeker, cohort,
-               sheet) -> list[tuple[FileReport, SheetReport, Segment]]:
+def _plan_file(path: Path, label: str, file_report: FileReport, *, explicit, sheet
+               ) -> list[tuple[FileReport, SheetReport, Segment]]:
     """The log sheets of *path*, each with its report (filled in as its rows are
     normalised) and what normalising it takes; the other sheets' reports say why not."""
     sheets = read_file(path, sheet=sheet)

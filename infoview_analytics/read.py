@@ -144,16 +144,12 @@ def read_file(path: Path, *, sheet: str | None = None) -> list[RawSheet]:
     if kind != "zip":
         _check_workbook(path, head, kind)
         return _read_workbook(path, sheet, None)
-    with _open_zip(path) as zf:  # its directory read once, for every check below
-        _check_workbook(path, head, kind, zf)
-        tails = _start_tails(path, sheet, zf)
-        try:
-            scan = _scan_zip(path, zf)
-        except BaseException:
-            if tails is not None:
-                tails.close()
-            raise
+    tails = None
     try:
+        with _open_zip(path) as zf:  # its directory read once, for every check below
+            _check_workbook(path, head, kind, zf)
+            tails = _start_tails(path, sheet, zf)
+            scan = _scan_zip(path, zf)
         return _read_workbook(path, sheet, scan, tails)
     finally:
         if tails is not None:
