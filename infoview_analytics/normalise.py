@@ -598,6 +598,8 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
 
 def _per_sheet(rows: np.ndarray, seg: np.ndarray, sheets: int) -> np.ndarray:
     """Whether any of each sheet's rows is marked in *rows*."""
+    if sheets == 1:  # a big sheet alone: no per-row gather
+        return np.array([rows.any()])
     return np.bincount(seg[rows], minlength=sheets) > 0
 
 
@@ -626,9 +628,9 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
     width = len(text_cols.parts)
     # each sheet's header, squashed, per column (columns past a header's end: "")
     header_keys = np.full((len(headers), width), "", dtype=object)
-    squashed: dict[tuple[type, object], str] = {}  # a folder repeats its spellings
+    spelled: dict[tuple[type, object], str] = {}  # a folder repeats its spellings
     for k, header in enumerate(headers):
-        keys = [squashed.get((type(h), h)) or squashed.setdefault(
+        keys = [spelled.get((type(h), h)) or spelled.setdefault(
             (type(h), h), squash(h) if h is not None else "") for h in header[:width]]
         header_keys[k, : len(keys)] = keys
     matches = np.zeros(n, dtype=int)
