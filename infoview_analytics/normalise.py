@@ -76,7 +76,7 @@ class SheetResult:
 # Columns whose factorisation is already known, by identity: a sheet's columns are
 # factorised once when read, and every later per-value mapping of the same Series
 # reuses the codes instead of hashing 100,000 objects again. Entries hold the Series
-# itself, so an id is never mistaken for another object's; normalise_sheet drops its
+# itself, so an id is never mistaken for another object's; normalise_sheets drops its
 # entries when it returns.
 _CODED: dict[int, tuple[object, np.ndarray, np.ndarray, np.ndarray | None]] = {}
 
