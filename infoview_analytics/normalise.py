@@ -23,7 +23,7 @@ import pandas as pd
 from .dates import DateColumn, NoYear, parse_date_column, resolve_missing_years
 from .mapping import FIELD_TARGETS, SheetPlan
 from .read import RawSheet
-from .rows import Rows, with_none
+from .rows import Rows, renumbered, used_values, with_none
 from .schema import ACTIVITIES, CHANNELS, OUTCOMES, STAGES, STRING, text_categorical
 from .vocab import (
     StatusMeaning,
@@ -805,10 +805,8 @@ def _dates(sources, out: _Collector, keep, rows: slice) -> DateColumn | None:
     header, values = sources[0]
     codes, uniques, used = _factorize(values)
     if rows != slice(0, len(codes)):  # one sheet of a batch: only the values it holds
-        present = np.flatnonzero(_occurring(codes[rows], len(uniques)))
-        local = np.full(len(uniques) + 1, -1, dtype=np.intp)  # [-1]: code -1 stays
-        local[present] = np.arange(len(present))
-        codes, uniques, used = local[codes[rows]], uniques[present], None
+        codes, uniques = renumbered(codes[rows], uniques, used_values(codes[rows], len(uniques)))
+        used = None
     column = parse_date_column(values, codes=codes, uniques=uniques, used=used)
     # 9999-12-31 cannot be held in datetime64[ns]; 1900-01-01 is what a small number
     # typed into a date column shows as. Neither belongs in an outreach log.
@@ -827,11 +825,6 @@ def _dates(sources, out: _Collector, keep, rows: slice) -> DateColumn | None:
             out.problem(rows.start + pos, header, value, message)
     column.header = header  # type: ignore[attr-defined]
     return column
-
-
-def _occurring(codes: np.ndarray, size: int) -> np.ndarray:
-    """Which of *size* distinct values the *codes* use."""
-    return np.bincount(codes[codes >= 0], minlength=size) > 0
 
 
 def _resolve_years(date_cols: dict[str, DateColumn | None], raw: RawSheet, n: int) -> None:

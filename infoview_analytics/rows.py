@@ -11,7 +11,8 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["Rows", "ColumnRows", "factorize_cells", "used_extent", "with_none"]
+__all__ = ["Rows", "ColumnRows", "factorize_cells", "renumbered", "used_extent", "used_values",
+           "with_none"]
 
 
 class Rows(Sequence):
@@ -112,14 +113,12 @@ class ColumnRows(Rows):
         codes, uniques = self._codes[i], self._uniques[i]
         if self._origin is not None:
             whole, start = self._origin
-            used = np.bincount(codes + 1, minlength=len(uniques) + 1)[1:] > 0
+            used = used_values(codes, len(uniques))
             above = whole[i][:start]
             # Values first seen in these rows keep their order; one also seen above
             # them (a title repeated below it, say) may not: then hash after all.
             if not used[above[above >= 0]].any():
-                lookup = np.full(len(uniques) + 1, -1, dtype=np.intp)  # [-1]: code -1
-                lookup[np.flatnonzero(used)] = np.arange(int(used.sum()))
-                return lookup[codes], uniques[used], None
+                return (*renumbered(codes, uniques, used), None)
         first, seen = pd.factorize(codes)
         used = seen >= 0
         remap = np.full(len(seen), -1, dtype=np.intp)
@@ -173,6 +172,20 @@ def factorize_cells(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     codes, _ = pd.factorize(keys, use_na_sentinel=True)
     found, first = np.unique(codes, return_index=True)
     return codes, cells[first[found >= 0]]
+
+
+def used_values(codes: np.ndarray, size: int) -> np.ndarray:
+    """Which of *size* distinct values the *codes* use (-1: none)."""
+    return np.bincount(codes[codes >= 0], minlength=size) > 0
+
+
+def renumbered(codes: np.ndarray, uniques: np.ndarray,
+               used: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """*codes* and *uniques* with only the *used* values, in their order (-1 stays)."""
+    lookup = np.full(len(uniques) + 1, -1, dtype=np.intp)  # [-1]: code -1
+    kept = np.flatnonzero(used)
+    lookup[kept] = np.arange(len(kept))
+    return lookup[codes], uniques[kept]
 
 
 def with_none(uniques: np.ndarray) -> np.ndarray:
