@@ -1122,11 +1122,16 @@ def _read_text(path: Path, size: int) -> RawSheet:
 SPLIT_FAST_MIN = 65_536
 
 
-def _split_rows(path: Path, text: str, delimiter: str) -> list[list[object]]:
-    """Split *text* with the csv module, one record at a time (the exact, slower path)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _csv_reader(text: str, delimiter: str):
+    """The csv module's reader over *text*: ``"`` quotes, doubled quotes, no escape."""
     if csv.field_size_limit() < MAX_TEXT_BYTES:
         csv.field_size_limit(MAX_TEXT_BYTES)  # one long notes cell is not an error
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
+def _split_rows(path: Path, text: str, delimiter: str) -> list[list[object]]:
+    """Split *text* with the csv module, one record at a time (the exact, slower path)."""
+    reader = _csv_reader(text, delimiter)
     rows: list[list[object]] = []
     cells = 0
     try:
@@ -1240,6 +1245,19 @@ def _first_width(body: str, delimiter: str) -> int:
 _WIDTH_SPAN = 1 << 20
 
 
+def _record_width(start: str, delimiter: str) -> int:
+    """Fields in the first record of *start*, by the csv module: for Arrow's parse, which
+    refuses any record of another width, so an odd first record costs only the slower
+    path (and this costs a thousandth of :func:`_first_width`'s parse)."""
+    record = next(_csv_reader(start, delimiter), None)
+    if not record:
+        raise csv.Error("no first record")
+    return len(record)
+
+
+_NOT_SPACE = re.compile(rb"[^ \t\r\n\x0b\x0c]")  # found, unlike a strip(), without a copy
+
+
 def _split_columns(start: tuple[str, int, int] | None, delimiter: str
                    ) -> tuple[Rows, list] | None:
     """A big, regular text table split column-wise (:func:`columnar.split_text`), with
@@ -1248,8 +1266,8 @@ def _split_columns(start: tuple[str, int, int] | None, delimiter: str
         return None
     body, blank, _ = start
     try:
-        width = _first_width(body, delimiter)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError):
+        width = _record_width(body[: _WIDTH_SPAN], delimiter)
+    except csv.Error:
         return None
     columns = columnar.split_text(body, delimiter, width)
     return None if columns is None else _coded_table(columns, blank)
@@ -1282,13 +1300,13 @@ def _split_utf8(path: Path, data: bytes) -> RawSheet | None:
         return None
     delimiter = _sniff_delimiter(head, path.suffix.lower())
     body = data.lstrip(b"\r\n")
-    if not body.strip(b" \t\r\n\x0b\x0c") or body.startswith(b"\xef\xbb\xbf"):
+    if _NOT_SPACE.search(body) is None or body.startswith(b"\xef\xbb\xbf"):
         return None  # blank, or a BOM after blank lines: the text path has the words for both
     lead = data[: len(data) - len(body)]
     blank = lead.count(b"\n") + lead.count(b"\r") - lead.count(b"\r\n")
     try:
-        width = _first_width(body[: _WIDTH_SPAN].decode("utf-8", errors="ignore"), delimiter)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError):
+        width = _record_width(body[: _WIDTH_SPAN].decode("utf-8", errors="ignore"), delimiter)
+    except csv.Error:
         return None
     columns = columnar.split_text(body, delimiter, width)
     records = len(columns[0][0]) if columns else 0

@@ -176,7 +176,9 @@ def factorize_cells(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def used_values(codes: np.ndarray, size: int) -> np.ndarray:
     """Which of *size* distinct values the *codes* use (-1: none)."""
-    return np.bincount(codes[codes >= 0], minlength=size) > 0
+    used = np.zeros(size + 1, dtype=bool)
+    used[codes.astype(np.intp)] = True  # -1 marks the spare last slot (intp: a faster index)
+    return used[:-1]
 
 
 def renumbered(codes: np.ndarray, uniques: np.ndarray,
