@@ -172,7 +172,7 @@ def _from_number(x: float) -> dt.datetime | None:
     return None
 
 
-def parse_date_column(values: pd.Series, *, codes: np.ndarray | None = None,
+def parse_date_column(values: pd.Series | None = None, *, codes: np.ndarray | None = None,
                       uniques: np.ndarray | None = None,
                       used: np.ndarray | None = None) -> DateColumn:
     """Read a column of raw cells as dates, each distinct value parsed once.

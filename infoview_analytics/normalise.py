@@ -94,6 +94,8 @@ def _registered(values: object) -> tuple[np.ndarray, np.ndarray, np.ndarray | No
 
 def _factorize(values) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Codes (-1 for missing), distinct values and which of them occur (None: all)."""
+    if isinstance(values, _RawColumn):
+        return values.codes, values.uniques, values.used
     known = _registered(values)
     if known is not None:
         return known
@@ -175,23 +177,30 @@ class _TextColumns(dict):
         return value
 
 
-def _raw_column(codes: np.ndarray, uniques: np.ndarray, column: np.ndarray | None,
-                text_codes: np.ndarray, unique_text_codes: np.ndarray) -> pd.Series:
-    """The same column's cells as read, blank ones (no text) as None, registered too.
+@dataclass(frozen=True)
+class _RawColumn:
+    """One column's cells as read (dates stay dates, numbers stay numbers), kept coded:
+    the rules map each distinct value once, and read a cell only to report it, so its
+    100,000 cells are never gathered into Python objects."""
 
-    *column* is its cells where the sheet holds them as objects; the rest as
-    :func:`_text_column` gives them.
-    """
-    used = unique_text_codes[:-1] >= 0  # raw values whose text is not blank
-    raw_codes = np.where(text_codes >= 0, codes, -1)
-    if column is not None:  # each cell as written: 1.0 stays 1.0 beside a True
-        raw_values = column.copy()
-        raw_values[raw_codes < 0] = None
-    else:
-        raw_values = with_none(uniques)[raw_codes]
-    raw_series = pd.Series(raw_values, dtype=object, copy=False)
-    _register(raw_series, raw_codes, np.asarray(uniques, dtype=object), used)
-    return raw_series
+    codes: np.ndarray  # -1: empty, or blank (no text)
+    uniques: np.ndarray
+    used: np.ndarray  # which uniques some non-blank cell holds
+    cells: np.ndarray | None  # the cells where the sheet holds them: 1.0 stays 1.0 beside True
+
+    def cell(self, pos: int) -> object:
+        code = self.codes[pos]
+        if code < 0:
+            return None
+        return self.uniques[code] if self.cells is None else self.cells[pos]
+
+
+def _raw_column(codes: np.ndarray, uniques: np.ndarray, cells: np.ndarray | None,
+                text_codes: np.ndarray, unique_text_codes: np.ndarray) -> _RawColumn:
+    """The column :func:`_text_column` read as text, as :class:`_RawColumn`."""
+    raw_codes = codes if text_codes is codes else np.where(text_codes >= 0, codes, -1)
+    return _RawColumn(raw_codes, np.asarray(uniques, dtype=object),
+                      unique_text_codes[:-1] >= 0, cells)
 
 
 class _RawColumns(dict):
@@ -202,7 +211,7 @@ class _RawColumns(dict):
         super().__init__()
         self.parts: dict[int, tuple] = {}
 
-    def __missing__(self, i: int) -> pd.Series:
+    def __missing__(self, i: int) -> _RawColumn:
         value = self[i] = _raw_column(*self.parts.pop(i))
         return value
 
@@ -487,7 +496,7 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
         """Cleaned text of the columns feeding *name*."""
         return [(c.header, text_cols[c.index]) for c in fields.get(name, [])]
 
-    def raw_values(name: str) -> list[tuple[str, pd.Series]]:
+    def raw_values(name: str) -> list[tuple[str, _RawColumn]]:
         """Cells as read (dates stay dates, numbers stay numbers), blanks as None."""
         return [(c.header, raw_cols[c.index]) for c in fields.get(name, [])]
 
@@ -807,7 +816,7 @@ def _dates(sources, out: _Collector, keep, rows: slice) -> DateColumn | None:
     if rows != slice(0, len(codes)):  # one sheet of a batch: only the values it holds
         codes, uniques = renumbered(codes[rows], uniques, used_values(codes[rows], len(uniques)))
         used = None
-    column = parse_date_column(values, codes=codes, uniques=uniques, used=used)
+    column = parse_date_column(codes=codes, uniques=uniques, used=used)
     # 9999-12-31 cannot be held in datetime64[ns]; 1900-01-01 is what a small number
     # typed into a date column shows as. Neither belongs in an outreach log.
     for k, v in enumerate(column.parsed):
@@ -819,7 +828,7 @@ def _dates(sources, out: _Collector, keep, rows: slice) -> DateColumn | None:
                    + (" (a number typed into a date column shows as 1900)"
                       if v.year == 1900 else ""))
         for pos in np.flatnonzero(codes == k).tolist():
-            column.problems.append((pos, values.iat[rows.start + pos], message))
+            column.problems.append((pos, values.cell(rows.start + pos), message))
     for pos, value, message in column.problems:
         if keep[rows.start + pos]:
             out.problem(rows.start + pos, header, value, message)
@@ -881,7 +890,7 @@ def _sum_counts(sources, out: _Collector, keep, *, names_count: bool) -> pd.Seri
         codes, mapped = map_codes(values, lambda v: _count_cell(v, names_count))
         bad = np.asarray([isinstance(m, str) and m == "?" for m in mapped], dtype=bool)[codes]
         for pos in np.flatnonzero(bad & keep):
-            out.problem(pos, header, values.iat[pos], "not a number or yes/no; left empty")
+            out.problem(pos, header, values.cell(pos), "not a number or yes/no; left empty")
         counts = np.asarray([np.nan if m is None or (isinstance(m, str) and m == "?") else m
                              for m in mapped], float)[codes]
         total = np.where(np.isnan(total), counts, total + np.nan_to_num(counts))
@@ -917,7 +926,7 @@ def _any_flag(sources, out: _Collector, keep) -> np.ndarray | None:
         bad_of = np.asarray([isinstance(m, str) and m == "?" for m in table], dtype=bool)
         bad = bad_of[codes]
         for pos in np.flatnonzero(bad & keep):
-            out.problem(pos, header, values.iat[pos], "not yes/no; left empty")
+            out.problem(pos, header, values.cell(pos), "not yes/no; left empty")
         answer_of = np.array([1 if m is True else 0 if m is False else -1 for m in table],
                              dtype=np.int8)  # not yes/no: -1, as an empty cell
         mapped = answer_of[codes]
