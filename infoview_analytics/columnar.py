@@ -304,10 +304,11 @@ def split_text(body: str | bytes, delimiter: str, width: int
                 newlines_in_values=b'"' in raw, ignore_empty_lines=False),
             # dictionary-encoded as Arrow converts each block, on all cores; a block's
             # dictionary lists its values in order of first appearance, and unifying
-            # them block after block keeps that order for the whole column
+            # them block after block keeps that order for the whole column. An empty
+            # cell, quoted or not, is null: code -1 straight from the parse.
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
-                null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False))
+                null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True))
         table = table.unify_dictionaries()
     except (pa.ArrowException, UnicodeError, ValueError):
         return None
@@ -402,8 +403,9 @@ def _encode(column) -> tuple[np.ndarray, np.ndarray] | None:
 
 def _coded(encoded: pa.DictionaryArray, kind: pa.DataType) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_encode`'s ``(codes, uniques)`` of a column of *kind*, dictionary-encoded."""
-    # int32, half the memory of intp; a writable copy, as callers empty cells in place
-    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False, writable=True)
+    # int32, half the memory of intp; with no nulls left, a read-only view of Arrow's
+    # buffer, not a copy (each fresh page costs more than the copy on small machines)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
     values = encoded.dictionary.to_pylist()
     if pa.types.is_timestamp(kind):  # python-calamine gives a date when there is no time
         values = [v.date() if v.time() == dt.time() else v for v in values]
@@ -412,7 +414,7 @@ def _coded(encoded: pa.DictionaryArray, kind: pa.DataType) -> tuple[np.ndarray, 
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         empty = np.flatnonzero(uniques == "")
         if len(empty):  # an empty text cell reads as an empty cell
-            codes[codes == empty[0]] = -1
+            codes = np.where(codes == empty[0], np.int32(-1), codes)
     return codes, uniques
 
 

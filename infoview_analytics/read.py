@@ -1333,15 +1333,17 @@ def _coded_table(columns: list[tuple[np.ndarray, np.ndarray]], blank: int
             column = np.concatenate([np.full(blank, -1, dtype=column.dtype), column])
         for k in np.flatnonzero(error):
             errors.extend((int(i), j, values[k].strip()) for i in np.flatnonzero(column == k))
-        if space.any():
-            column[np.isin(column, np.flatnonzero(space))] = -1
+        if space.any():  # (a new array: the column may be a read-only view of Arrow's)
+            column = np.where(np.isin(column, np.flatnonzero(space)), np.int32(-1), column)
         codes.append(column)
         uniques.append(values)
     n, width = used_extent(codes)  # error cells still count, as in _split_fast
     problems = []
+    for j in {j for _, j, _ in errors}:
+        codes[j] = codes[j].copy()  # a column of Arrow's is read-only
     for i, j, value in sorted(errors):
         if i < n and j < width:
-            codes[j][i] = -1  # the column is this table's own array
+            codes[j][i] = -1
             problems.append((i + 1, j, value, _error_message(value)))
     return ColumnRows([c[:n] for c in codes[:width]], uniques[:width], n, ordered=True), problems
 
