@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from .vocab import (
     parse_status,
     parse_yes_no,
     squash,
-    squash_all,
+    squash_index,
 )
 
 __all__ = ["Segment", "SheetResult", "batches", "normalise_sheets", "map_unique"]
@@ -146,12 +147,16 @@ def _text_column(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np
     ``(text_codes, text_uniques, unique_text_codes)``, the last giving each unique's
     text code.
     """
+    try:  # a .csv's column: all text, usually written without spaces around it
+        as_is = all(map(operator.is_, map(str.strip, uniques), uniques)) and "" not in uniques
+    except TypeError:  # not all text
+        as_is = False
+    if as_is:  # cell_text gives each unique itself
+        return codes, np.asarray(uniques, dtype=object), np.append(
+            np.arange(len(uniques), dtype=np.intp), -1)
     text = np.empty(len(uniques) + 1, dtype=object)
     text[:-1] = [cell_text(u) for u in uniques]
     text[-1] = None
-    if all(t is u for t, u in zip(text[:-1], uniques, strict=True)):  # a .csv: text as is
-        return codes, np.asarray(uniques, dtype=object), np.append(
-            np.arange(len(uniques), dtype=np.intp), -1)
     tcodes, tuniques = pd.factorize(text, use_na_sentinel=True)  # '1' and 1.0 read alike
     tcodes[-1] = -1
     return tcodes[codes], np.asarray(tuniques, dtype=object), tcodes
@@ -480,13 +485,13 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
     # Each column is factorised once; its text and raw Series carry those codes.
     text_cols = _TextColumns()
     raw_cols = _RawColumns()
-    filled = np.zeros((n, width), dtype=bool)
+    filled = np.zeros((width, n), dtype=bool)  # a column per row of the array
     for i in range(width):
         codes, uniques, column = data.coded_column(i)
         text_codes, text_uniques, unique_text_codes = _text_column(codes, uniques)
         text_cols.parts.append((text_codes, text_uniques))
         raw_cols.parts[i] = (codes, uniques, column, text_codes, unique_text_codes)
-        filled[:, i] = text_codes >= 0
+        filled[i] = text_codes >= 0
     out = _Collector(segments, seg, rownums)
     keep = _classify_rows(text_cols, filled, [s.raw.rows[s.plan.header_row] for s in segments],
                           plan, seg, starts, out)
@@ -624,12 +629,13 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
                    out: _Collector) -> np.ndarray:
     """Which rows are data: not blank, not a repeat of their sheet's header (*headers*,
     one per sheet), not a totals row, not a section heading. Sheet *k*'s rows are
-    ``bounds[k]:bounds[k + 1]``, and *seg* gives each row's sheet."""
-    n = len(filled)
+    ``bounds[k]:bounds[k + 1]``, and *seg* gives each row's sheet. *filled* has a
+    row per column: whether each cell holds text."""
+    n = filled.shape[1]
     keep = np.ones(n, dtype=bool)
     if not n:
         return keep
-    counts = filled.sum(axis=1)
+    counts = np.add.reduce(filled, axis=0, dtype=np.int32)  # cells filled per row
     blank = counts == 0
     out.reject(np.flatnonzero(blank), "blank")
     keep &= ~blank
@@ -645,13 +651,14 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
     matches = np.zeros(n, dtype=int)
     for i in range(width):
         sheet_keys, of_sheet = pd.factorize(header_keys[:, i])  # one key for most columns
+        if not any(of_sheet):
+            continue
         codes, uniques = text_cols.coded(i)
-        squashed = None
+        which = squash_index(uniques, of_sheet)
         for j, key in enumerate(of_sheet):
             if not key:
                 continue
-            squashed = squash_all(uniques) if squashed is None else squashed
-            hit = squashed == key
+            hit = which == j
             if hit.any():  # most columns never repeat their header: no pass over the rows
                 found = np.append(hit, False)[codes]
                 matches += found if len(of_sheet) == 1 else found & (sheet_keys[seg] == j)
@@ -661,12 +668,12 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
     keep &= ~repeated
 
     if width:
-        # the first non-empty cell of each row, coded
-        first_col = filled.argmax(axis=1)
-        starts = first_col[~blank]  # a blank row's codes are -1 in every column
-        if not len(starts) or (starts == starts[0]).all():  # one column starts them all
-            codes, uniques = text_cols.coded(int(starts[0]) if len(starts) else 0)
+        # the first filled cell of each row, coded; its column: usually one column starts them all
+        opening = int(filled.any(axis=1).argmax())
+        if (filled[opening] | blank).all():
+            codes, uniques = text_cols.coded(opening)
         else:
+            first_col = filled.argmax(axis=0)
             first_text = np.full(n, None, dtype=object)
             for i in range(width):
                 rows = np.flatnonzero(first_col == i)
@@ -686,7 +693,8 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
         keep &= ~is_total
 
         # each sheet's typical row: how many cells its data rows fill
-        typical = _medians(counts[keep], seg[keep], len(bounds) - 1)
+        sheets = len(bounds) - 1
+        typical = _medians(counts[keep], seg[keep] if sheets > 1 else None, sheets)
         single = keep & (counts == 1) & (typical >= 3)[seg]
         heading_of = np.zeros(len(uniques) + 1, dtype=bool)
         if single.any():
@@ -697,13 +705,14 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
     return keep
 
 
-def _medians(values: np.ndarray, groups: np.ndarray, size: int) -> np.ndarray:
+def _medians(values: np.ndarray, groups: np.ndarray | None, size: int) -> np.ndarray:
     """``np.median`` of *values*, whole numbers from 0 (cells filled per row), in each of
-    *size* groups (0 for an empty group); counted, not sorted."""
+    *size* groups (None: all in one); 0 for an empty group; counted, not sorted."""
     if not len(values):
         return np.zeros(size)
     width = int(values.max()) + 1
-    counts = np.bincount(groups * width + values, minlength=size * width).reshape(size, width)
+    counts = (np.bincount(values)[None, :] if groups is None else np.bincount(
+        groups * width + values, minlength=size * width).reshape(size, width))
     below = counts.cumsum(axis=1)  # how many of the group's values are <= each number
     n = below[:, -1]
     low = (below > ((n - 1) // 2)[:, None]).argmax(axis=1)  # the middle one (or two)

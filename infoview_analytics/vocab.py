@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = [
-    "squash_all",
+    "squash_index",
     "squash",
     "FIELD_ALIASES",
     "YES",
@@ -65,32 +65,35 @@ def _squash(text: object) -> str:
 _squash_seen = functools.lru_cache(maxsize=1 << 16, typed=True)(_squash)
 
 
-def squash_all(texts: Sequence[str]) -> np.ndarray:
-    """:func:`squash` of each of many strings, as an object array.
+def squash_index(texts: Sequence[str], keys: Sequence[str]) -> np.ndarray:
+    """Where each of many strings' :func:`squash` is in *keys* (-1: not there).
 
-    Arrow's string kernels do it in one pass each; for plain ASCII with no letter three
-    times in a row they do exactly what :func:`squash` does, and the rest go through it.
-    Under :data:`_FEW` strings, :func:`squash` one by one is quicker than the kernels' calls.
+    Arrow's string kernels squash them in one pass each and compare there, so no
+    squashed string is made in Python; for plain ASCII with no letter three times in a
+    row they do exactly what :func:`squash` does, and the rest go through it. Under
+    :data:`_FEW` strings, :func:`squash` one by one is quicker than the kernels' calls.
 
-    >>> squash_all(["  Recieved Response?", "R&D", "Café", "reeejected"] * 100)[:4].tolist()
-    ['recieved response', 'r and d', 'caf', 'rejected']
+    >>> squash_index(["  Recieved Response?", "R&D", "Café", "reeejected"] * 100,
+    ...              ["rejected", "r and d", "caf"])[:4].tolist()
+    [-1, 1, 2, 0]
     """
     values = None
     if len(texts) >= _FEW:
         with contextlib.suppress(UnicodeError, pa.ArrowException):  # lone surrogates
             values = pa.array(texts, pa.string())
+    position = {key: k for k, key in enumerate(keys)}
     if values is None:
-        out = np.empty(len(texts), dtype=object)
-        out[:] = [squash(t) for t in texts]
-        return out
+        return np.fromiter((position.get(squash(t), -1) for t in texts), dtype=np.intp,
+                           count=len(texts))
     lowered = pc.replace_substring(pc.replace_substring(pc.ascii_lower(values), "&", " and "),
                                    "'", "")
     plain = pc.and_(pc.string_is_ascii(values),
                     pc.invert(pc.match_substring_regex(lowered, _TRIPLE_LETTER)))
     squashed = pc.utf8_trim(pc.replace_substring_regex(lowered, "[^0-9a-z]+", " "), " ")
-    out = squashed.to_numpy(zero_copy_only=False).astype(object)
+    found = pc.fill_null(pc.index_in(squashed, value_set=pa.array(list(keys), pa.string())), -1)
+    out = found.to_numpy(zero_copy_only=False).astype(np.intp)
     for i in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)):
-        out[i] = squash(texts[i])
+        out[i] = position.get(squash(texts[i]), -1)
     return out
 
 
