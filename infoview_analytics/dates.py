@@ -95,8 +95,9 @@ class DateColumn:
         if self._values is not None:
             return pd.to_datetime(pd.Series(self._values, dtype=object),
                                   errors="coerce").astype("datetime64[ns]").to_numpy()
-        lookup = np.array([v if isinstance(v, dt.datetime) else None for v in self.parsed]
-                          + [None], dtype="datetime64[ns]")
+        # pandas converts datetime objects several times faster than numpy does
+        lookup = pd.DatetimeIndex([v if isinstance(v, dt.datetime) else None
+                                   for v in self.parsed] + [None]).as_unit("ns").to_numpy()
         return lookup[self.codes]
 
 

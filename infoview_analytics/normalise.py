@@ -43,6 +43,7 @@ PROBLEMS_PER_KIND = 50
 #: Years an outreach log's dates can plausibly fall in; others are reported and left empty.
 PLAUSIBLE_YEARS = (1970, 2100)
 _TOTALS = re.compile(r"^(grand )?totals?\b|^sum\b|^count\b|^average\b|^subtotal", re.I)
+_TOTALS_FIRST = frozenset("ACGSTacgst\u017f")  # what _TOTALS's first letter matches (ſ: s)
 _NAME_ROLE = re.compile(r"^\s*([^()]+?)\s*\(([^()]*)\)\s*$")
 _PAREN_URL = re.compile(r"\s*\((?:https?://|www\.)[^)]*\)\s*")
 _ITEM_SPLIT = re.compile(r"\s*(?:,|;|/|\band\b|&|\n)\s*")
@@ -648,11 +649,18 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
         keys = [spelled.get((type(h), h)) or spelled.setdefault(
             (type(h), h), squash(h) if h is not None else "") for h in header[:width]]
         header_keys[k, : len(keys)] = keys
+    header_size = (header_keys[:, : len(plan.columns)] != "").sum(axis=1)
+    needed = np.maximum(2, (0.6 * header_size).astype(int))  # matching cells, per sheet
+    # Columns with the fewest distinct values first: once no row could reach its count
+    # even matching in every column left, the rest (a log's names and notes) are spared.
+    order = sorted((i for i in range(width) if any(header_keys[:, i])),
+                   key=lambda i: len(text_cols.coded(i)[1]))
     matches = np.zeros(n, dtype=int)
-    for i in range(width):
+    most = 0  # the most matches of any row so far
+    for done, i in enumerate(order):
+        if most + len(order) - done < needed.min():
+            break
         sheet_keys, of_sheet = pd.factorize(header_keys[:, i])  # one key for most columns
-        if not any(of_sheet):
-            continue
         codes, uniques = text_cols.coded(i)
         which = squash_index(uniques, of_sheet)
         for j, key in enumerate(of_sheet):
@@ -662,8 +670,8 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
             if hit.any():  # most columns never repeat their header: no pass over the rows
                 found = np.append(hit, False)[codes]
                 matches += found if len(of_sheet) == 1 else found & (sheet_keys[seg] == j)
-    header_size = (header_keys[:, : len(plan.columns)] != "").sum(axis=1)
-    repeated = keep & (matches >= np.maximum(2, (0.6 * header_size).astype(int))[seg])
+                most = int(matches.max())
+    repeated = keep & (matches >= needed[seg])
     out.reject(np.flatnonzero(repeated), "repeated header")
     keep &= ~repeated
 
@@ -682,7 +690,8 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
                     first_text[rows] = with_none(uniques)[codes[rows]]
             codes, uniques = pd.factorize(first_text, use_na_sentinel=True)
         total_of = np.zeros(len(uniques) + 1, dtype=bool)
-        total_of[:-1] = [bool(_TOTALS.match(str(v))) for v in uniques]
+        total_of[:-1] = [str(v)[:1] in _TOTALS_FIRST and _TOTALS.match(str(v)) is not None
+                         for v in uniques]
         is_total = total_of[codes] & keep & (counts >= 2)
         if is_total.any():  # rare: check the other cells of the candidate rows only
             candidates = np.flatnonzero(is_total)

@@ -314,6 +314,39 @@ def test_header_on_row_four_and_rows_that_are_not_data(tmp_path, layout):
     assert f.rows_read == 7 + late == f.rows_loaded + f.rows_rejected
 
 
+@pytest.mark.parametrize("repeat_in", ["every column", "the many-valued columns only"])
+def test_a_repeated_header_is_found_in_a_wide_log(tmp_path, repeat_in):
+    """A repeated header needs 60% of its cells to match; the columns holding the
+    most distinct values (checked last) decide here."""
+    header = ["Company", "Contact", "Their title", "Notes", "Follow up notes", "Email",
+              "Phone", "Status", "Channel", "Industry"]
+    rows = [header] + [[f"Co {i}", f"Person {i}", f"Title {i}", f"note {i}", f"more {i}",
+                        f"p{i}@x.org", f"555-{i:04d}", "applied", "email", "Tech"]
+                       for i in range(300)]
+    repeat = list(header)
+    if repeat_in != "every column":  # 6 of 10 match: the unique-per-row columns only
+        repeat[6:] = ["555", "applied", "email", "Tech"]
+    rows.insert(150, repeat)
+    near = list(header[:5]) + rows[5][5:]  # 5 of 10 match: data, not a header
+    rows.insert(200, near)
+    log, report = load(write_csv(tmp_path / "wide.csv",
+                                 "\n".join(",".join(r) for r in rows) + "\n"))
+    f = report.files[0]
+    assert [(r["row"], r["reason"]) for r in f.rejected] == [(151, "repeated header")]
+    assert len(log) == 301 and "Company" in log["company"].tolist()
+
+
+def test_totals_rows_first_letters_are_all_the_pattern_can_match():
+    """Only cells starting with one of these letters are tried against the totals pattern:
+    they must be every character it matches case-insensitively."""
+    from infoview_analytics import normalise
+
+    words = ("grand total", "total", "sum", "count", "average", "subtotal")
+    letters = (chr(c) for c in range(0x110000) if chr(c).isalpha())  # only letters fold
+    found = {ch for ch in letters if any(normalise._TOTALS.match(ch + w[1:]) for w in words)}
+    assert found == normalise._TOTALS_FIRST
+
+
 # --- encodings and delimiters -----------------------------------------------------------------
 @pytest.mark.parametrize("encoding", ["mac_roman", "cp1252", "utf-8-sig", "utf-16"])
 def test_encodings(tmp_path, encoding):
