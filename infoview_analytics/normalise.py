@@ -874,12 +874,16 @@ def _resolve_years(date_cols: dict[str, DateColumn | None], raw: RawSheet, n: in
         resolve_missing_years(column, anchor=anchor, anchor_label=label, row_dates=row_dates)
 
 
+#: a count this big is a slip (a phone number, say), not follow-ups or referrals
+_MAX_COUNT = 10**9
+
+
 def _count_cell(value: object, names_count: bool) -> object:
     """A follow-up / referral cell as a count; '?' when it cannot be read."""
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, (int, float, np.integer, np.floating)):
-        return int(value) if float(value).is_integer() and value >= 0 else "?"
+        return int(value) if float(value).is_integer() and 0 <= value < _MAX_COUNT else "?"
     if isinstance(value, (dt.date, dt.datetime)):
         return 1
     text = str(value).strip()
@@ -891,7 +895,7 @@ def _count_cell(value: object, names_count: bool) -> object:
     if yn is None:
         return None
     if re.fullmatch(r"\d+", text):
-        return int(text)
+        return int(text) if len(text) < len(str(_MAX_COUNT)) else "?"
     from .dates import parse_date_text
 
     if parse_date_text(text) is not None or re.search(r"\d{1,2}/\d{1,2}", text):
@@ -903,18 +907,17 @@ def _count_cell(value: object, names_count: bool) -> object:
 
 def _sum_counts(sources, out: _Collector, keep, *, names_count: bool) -> pd.Series:
     """Sum of several count columns (follow-up 1, follow-up 2 ...); empty if all are empty."""
-    total = np.full(len(keep), np.nan)
+    total = np.zeros(len(keep), dtype=np.int64)
+    given = np.zeros(len(keep), dtype=bool)  # a count in some column
     for header, values in sources:
         codes, mapped = map_codes(values, lambda v: _count_cell(v, names_count))
         bad = np.asarray([isinstance(m, str) and m == "?" for m in mapped], dtype=bool)[codes]
         for pos in np.flatnonzero(bad & keep):
             out.problem(pos, header, values.cell(pos), "not a number or yes/no; left empty")
-        counts = np.asarray([np.nan if m is None or (isinstance(m, str) and m == "?") else m
-                             for m in mapped], float)[codes]
-        total = np.where(np.isnan(total), counts, total + np.nan_to_num(counts))
-    missing = np.isnan(total)  # whole counts: sums of non-negative integers
-    return pd.Series(pd.arrays.IntegerArray(np.where(missing, 0, total).astype(np.int64),
-                                            missing))
+        counted = np.asarray([isinstance(m, int) for m in mapped], dtype=bool)  # not None, '?'
+        total += np.where(counted, mapped, 0).astype(np.int64)[codes]
+        given |= counted[codes]
+    return pd.Series(pd.arrays.IntegerArray(total, ~given))
 
 
 def _flag_cell(value: object) -> object:
@@ -1099,10 +1102,15 @@ def _referrals_named(frame: _Columns, referred_by: pd.Series, seg: np.ndarray) -
     named = who_ids >= 0
     pairs = seeker_ids[named].astype(np.int64) * width + who_ids[named]
     found, counts = np.unique(pairs, return_counts=True)
-    wanted = seeker_ids.astype(np.int64) * width + contact_ids
+    # only leads whose contact someone names are looked up (id -1: the spare last slot)
+    is_named = np.zeros(width + 1, dtype=bool)
+    is_named[who_ids[named]] = True
+    rows = np.flatnonzero(is_named[contact_ids])
+    wanted = seeker_ids[rows].astype(np.int64) * width + contact_ids[rows]
     at = np.clip(np.searchsorted(found, wanted), 0, max(len(found) - 1, 0))
-    hit = (found[at] == wanted) if len(found) else np.zeros(n, dtype=bool)
-    return np.where(hit, counts[at] if len(found) else 0, 0).astype(int)
+    result = np.zeros(n, dtype=int)
+    result[rows] = np.where(found[at] == wanted, counts[at], 0)
+    return result
 
 
 def _has_stage_info(source, fields, seg: np.ndarray, sheets: int) -> np.ndarray:

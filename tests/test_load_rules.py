@@ -639,6 +639,19 @@ def test_yes_no_columns_keep_yes_no_and_unknown_apart(tmp_path):
         (5, "Thank you note", "not yes/no; left empty")]
 
 
+def test_counts_summed_over_columns_and_absurd_ones_reported(tmp_path):
+    """Follow-ups written in two columns add up; a row with neither is empty, not 0; a
+    number no one sends that many of (a phone number pasted, a digit string) is reported
+    and left empty rather than held as a wrapped-around integer."""
+    rows = [["Company", "Follow-up 1", "Follow-up 2"],
+            ["Acme", 2, "yes"], ["Beta", None, None], ["Gamma", 1e20, 1],
+            ["Delta", "12345678901234567890", None], ["Eps", "7", "n/a"]]
+    log, report = load(write_xlsx(tmp_path / "a.xlsx", {"Log": rows}))
+    assert [None if pd.isna(v) else v for v in log["followups"]] == [3, None, 1, None, 7]
+    assert [(p["row"], p["column"]) for p in report.files[0].problems] == [
+        (4, "Follow-up 1"), (5, "Follow-up 1")]
+
+
 def test_a_row_with_only_a_date_is_rejected_as_not_identifying_anyone(tmp_path):
     path = write_csv(tmp_path / "log.csv", "Company,Contact,Notes,Date contacted\n"
                      "Acme,Ann,,2024-03-01\n,,,2024-03-02\n,Bo,,2024-03-03\n,,met at fair,\n")
