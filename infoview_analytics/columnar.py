@@ -280,11 +280,28 @@ def _be_expendable() -> None:
     os.close(null)
 
 
-def split_text(body: str | bytes, delimiter: str, width: int
+def holds_byte(data: bytes | pa.Buffer, byte: int) -> bool:
+    """Whether *data* holds *byte*. An Arrow buffer is searched a piece at a time in
+    place: a copy of all of it would cost more in fresh memory pages than the search."""
+    if isinstance(data, bytes):
+        return bytes([byte]) in data
+    view = np.frombuffer(data, dtype=np.uint8)
+    found = np.empty(min(len(view), _PIECE), dtype=bool)
+    for start in range(0, len(view), _PIECE):
+        piece = view[start: start + _PIECE]
+        if np.equal(piece, byte, out=found[: len(piece)]).any():
+            return True
+    return False
+
+
+_PIECE = 1 << 20
+
+
+def split_text(body: str | bytes | pa.Buffer, delimiter: str, width: int
                ) -> list[tuple[np.ndarray, np.ndarray]] | None:
     """A text table's columns as ``(codes, uniques)``, every cell kept as its text.
 
-    *body* is the text, or its bytes (``None`` if they are not UTF-8).
+    *body* is the text, or its UTF-8 bytes (Arrow checks them: ``None`` if they are not).
 
     Arrow's csv reader with the dialect of the cell-by-cell reader (``"`` quotes,
     doubled quotes, quoted line ends kept, no escape character; a blank line is a
@@ -293,7 +310,7 @@ def split_text(body: str | bytes, delimiter: str, width: int
     """
     names = [f"c{j}" for j in range(width)]
     try:
-        raw = body if isinstance(body, bytes) else body.encode("utf-8")
+        raw = body.encode("utf-8") if isinstance(body, str) else body
         table = pa_csv.read_csv(
             pa.BufferReader(raw),  # read in place (a file object is copied from)
             read_options=pa_csv.ReadOptions(column_names=names),
@@ -301,7 +318,7 @@ def split_text(body: str | bytes, delimiter: str, width: int
                 delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
                 # a line end inside a value needs quotes; without any, Arrow may cut the
                 # text into blocks at any line end, which parses it about a sixth faster
-                newlines_in_values=b'"' in raw, ignore_empty_lines=False),
+                newlines_in_values=holds_byte(raw, ord('"')), ignore_empty_lines=False),
             # dictionary-encoded as Arrow converts each block, on all cores; a block's
             # dictionary lists its values in order of first appearance, and unifying
             # them block after block keeps that order for the whole column. An empty

@@ -1075,10 +1075,16 @@ def _read_text(path: Path, size: int) -> RawSheet:
         raise ResourceLimitError(
             f"{path}: the text file is {size:,} bytes (limit {MAX_TEXT_BYTES:,}); no outreach log "
             "is that large. Check that the right file was sent, or split it.")
-    data = path.read_bytes()
-    split = _split_utf8(path, data)
-    if split is not None:
-        return split
+    if size >= BYTES_PATH_MIN:  # read by Arrow, into memory its allocator has ready
+        with pa.OSFile(str(path)) as fh:
+            buffer = fh.read_buffer()
+        split = _split_utf8(path, buffer)
+        if split is not None:
+            return split
+        data = buffer.to_pybytes()
+        del buffer
+    else:
+        data = path.read_bytes()
     text, encoding = decode_bytes(data)
     del data  # a big table's bytes need not outlive its text
     if not text.strip("\x00\ufeff \t\r\n\x0b\x0c"):
@@ -1278,34 +1284,41 @@ def _split_columns(start: tuple[str, int, int] | None, delimiter: str
 BYTES_PATH_MIN = 1 << 20
 
 
-def _split_utf8(path: Path, data: bytes) -> RawSheet | None:
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def _split_utf8(path: Path, data: pa.Buffer) -> RawSheet | None:
     """A big UTF-8 text table split column-wise from its bytes, as :func:`_split_columns`
     splits it from its text; None for the text path to decide (any other encoding, NUL
-    bytes, a BOM, binary-looking text, ragged or few rows, too many cells).
+    bytes, a BOM, binary-looking text, blank space at length, ragged or few rows, too
+    many cells).
 
     Decoding a 100,000-lead table, counting its lines and encoding it again for Arrow
     cost about half of what Arrow's parse costs; Arrow checks the UTF-8 itself.
     """
-    if (len(data) < BYTES_PATH_MIN or b"\x00" in data or data.startswith(
-            (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"))):
+    start = data[: 4 * _SNIFF_CHARS + 3].to_pybytes()
+    if start.startswith(_BOMS) or columnar.holds_byte(data, 0):
         return None
     try:  # the first characters, as the text path sees them (a character cut at the end)
-        head = data[: 4 * _SNIFF_CHARS + 3].decode("utf-8", errors="strict")
+        head = start.decode("utf-8", errors="strict")
     except UnicodeDecodeError as exc:
         if exc.start < 4 * _SNIFF_CHARS:
             return None  # not UTF-8 in its first characters
-        head = data[: exc.start].decode("utf-8")
+        head = start[: exc.start].decode("utf-8")
     head = head[:_SNIFF_CHARS]
     if _looks_binary(head):
         return None
     delimiter = _sniff_delimiter(head, path.suffix.lower())
-    body = data.lstrip(b"\r\n")
-    if _NOT_SPACE.search(body) is None or body.startswith(b"\xef\xbb\xbf"):
-        return None  # blank, or a BOM after blank lines: the text path has the words for both
-    lead = data[: len(data) - len(body)]
-    blank = lead.count(b"\n") + lead.count(b"\r") - lead.count(b"\r\n")
+    lead = len(start) - len(start.lstrip(b"\r\n"))
+    if lead == len(start) or _NOT_SPACE.search(start, lead) is None \
+            or start.startswith(b"\xef\xbb\xbf", lead):
+        return None  # blank at length, or a BOM after blank lines: the text path has the words
+    blank = start.count(b"\n", 0, lead) + start.count(b"\r", 0, lead) \
+        - start.count(b"\r\n", 0, lead)
+    body = data.slice(lead)
     try:
-        width = _record_width(body[: _WIDTH_SPAN].decode("utf-8", errors="ignore"), delimiter)
+        width = _record_width(body[: _WIDTH_SPAN].to_pybytes().decode("utf-8", errors="ignore"),
+                              delimiter)
     except csv.Error:
         return None
     columns = columnar.split_text(body, delimiter, width)
