@@ -1336,7 +1336,7 @@ def _coded_table(columns: list[tuple[np.ndarray, np.ndarray]], blank: int
                  ) -> tuple[ColumnRows, list]:
     """:func:`columnar.split_text`'s columns below *blank* leading blank lines, with
     blank and spreadsheet-error cells emptied, and those errors as cell problems."""
-    codes, uniques, errors = [], [], []
+    codes, uniques, errors, dense = [], [], [], []
     for j, (column, values) in enumerate(columns):
         # a cell of only whitespace is empty; a spreadsheet error is emptied and reported
         space = np.fromiter((not v.strip() for v in values), dtype=bool, count=len(values))
@@ -1348,6 +1348,7 @@ def _coded_table(columns: list[tuple[np.ndarray, np.ndarray]], blank: int
             errors.extend((int(i), j, values[k].strip()) for i in np.flatnonzero(column == k))
         if space.any():  # (a new array: the column may be a read-only view of Arrow's)
             column = np.where(np.isin(column, np.flatnonzero(space)), np.int32(-1), column)
+        dense.append(not (space.any() or error.any()))  # Arrow's values, each used
         codes.append(column)
         uniques.append(values)
     n, width = used_extent(codes)  # error cells still count, as in _split_fast
@@ -1358,7 +1359,8 @@ def _coded_table(columns: list[tuple[np.ndarray, np.ndarray]], blank: int
         if i < n and j < width:
             codes[j][i] = -1
             problems.append((i + 1, j, value, _error_message(value)))
-    return ColumnRows([c[:n] for c in codes[:width]], uniques[:width], n, ordered=True), problems
+    return ColumnRows([c[:n] for c in codes[:width]], uniques[:width], n, ordered=True,
+                      dense=dense[:width]), problems
 
 
 @functools.lru_cache(maxsize=8)

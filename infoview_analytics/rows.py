@@ -80,18 +80,21 @@ class ColumnRows(Rows):
     appearance, as Arrow's dictionary encoding and :func:`pandas.factorize` give them
     (codes no cell uses may stay among them). A slice's codes are then renumbered
     without hashing them again (:meth:`coded_column`): for a million-row column, a
-    count and a lookup instead of a factorize.
+    count and a shift instead of a factorize. *dense* says, per column, that every
+    one of its values is used by some cell (as Arrow's parse gives them): then not
+    even the count is needed.
     """
 
     __slots__ = ("_codes", "_uniques", "_n", "_origin")
 
     def __init__(self, codes: list[np.ndarray], uniques: list[np.ndarray], n: int, *,
-                 ordered: bool = False):
+                 ordered: bool = False, dense: list[bool] | None = None):
         self._codes = codes
         self._uniques = uniques
         self._n = n
-        # (the ordered columns, where these rows start in them), or None
-        self._origin: tuple[list[np.ndarray], int] | None = (codes, 0) if ordered else None
+        # (the ordered columns, where these rows start in them, which are dense), or None
+        self._origin: tuple[list[np.ndarray], int, list[bool]] | None = (
+            (codes, 0, dense or [False] * len(codes)) if ordered else None)
 
     @property
     def array(self) -> np.ndarray:  # type: ignore[override]
@@ -112,13 +115,21 @@ class ColumnRows(Rows):
         # used ones, in order of first appearance, as pandas.factorize would.
         codes, uniques = self._codes[i], self._uniques[i]
         if self._origin is not None:
-            whole, start = self._origin
-            used = used_values(codes, len(uniques))
+            whole, start, dense = self._origin
             above = whole[i][:start]
             # Values first seen in these rows keep their order; one also seen above
             # them (a title repeated below it, say) may not: then hash after all.
-            if not used[above[above >= 0]].any():
-                return (*renumbered(codes, uniques, used), None)
+            if dense[i] and start + self._n == len(whole[i]):
+                # every value is used, and these rows run to the column's end: the
+                # values first seen above them (the lowest codes) are the unused ones
+                seen_above = int(above.max()) + 1 if len(above) else 0
+                if not seen_above or not ((codes >= 0) & (codes < seen_above)).any():
+                    return (*renumbered(codes, uniques,
+                                        np.arange(len(uniques)) >= seen_above), None)
+            else:
+                used = used_values(codes, len(uniques))
+                if not used[above[above >= 0]].any():
+                    return (*renumbered(codes, uniques, used), None)
         first, seen = pd.factorize(codes)
         used = seen >= 0
         remap = np.full(len(seen), -1, dtype=np.intp)
@@ -134,7 +145,8 @@ class ColumnRows(Rows):
             codes = [c[start:stop:step] for c in self._codes]
             part = ColumnRows(codes, self._uniques, len(range(start, stop, step)))
             if self._origin is not None and step == 1:  # cutting rows keeps the order
-                part._origin = (self._origin[0], self._origin[1] + start)
+                whole, at, dense = self._origin
+                part._origin = (whole, at + start, dense)
             return part
         if index < 0:
             index += self._n

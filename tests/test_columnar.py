@@ -454,26 +454,29 @@ def test_column_rows_behave_like_rows():
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(["a", "b", "c", "Company", 1.0, None]),
                          min_size=2, max_size=2), min_size=1, max_size=40),
-       st.integers(0, 45), st.integers(0, 5), st.sampled_from(["a", "Company", 1.0]))
+       st.integers(0, 45), st.integers(0, 5), st.sampled_from(["a", "Company", 1.0, None]))
 def test_slices_of_ordered_columns_are_coded_as_factorize_codes_them(cells, start, again,
                                                                      dropped):
     """Columns whose codes follow first appearance (the column-wise reader's) renumber a
     slice without hashing it; the result must be factorize's, also where a value above
     the slice (a title, the header) turns up in it again, and after slicing twice.
-    Some uniques are used by no cell, as where the reader empties blank text."""
+    Some uniques are used by no cell, as where the reader empties blank text; with none
+    dropped, the columns are declared dense (every unique used), as Arrow's parse gives
+    them, and are renumbered without counting."""
     grid = np.array(cells, dtype=object)
     codes, uniques = [], []
     for j in range(grid.shape[1]):
         c, u = pd.factorize(grid[:, j], use_na_sentinel=True)
         u = np.asarray(u, dtype=object)
-        gone = np.flatnonzero(u == dropped) if dropped != 1.0 else np.flatnonzero(
-            [v == 1.0 and type(v) is float for v in u])
+        gone = np.flatnonzero([v == dropped and type(v) is type(dropped) for v in u])
         c[np.isin(c, gone)] = -1  # the unique stays, no cell uses it
         codes.append(c)
         uniques.append(u)
     grid[np.vectorize(lambda v: v == dropped and type(v) is type(dropped), otypes=[bool])(
         grid)] = None
-    columns, rows = ColumnRows(codes, uniques, len(grid), ordered=True), Rows(grid)
+    columns = ColumnRows(codes, uniques, len(grid), ordered=True,
+                         dense=[dropped is None] * 2)
+    rows = Rows(grid)
     for got, want in ((columns[start:], rows[start:]),
                       (columns[start:][again:], rows[start:][again:]),
                       (columns[:start], rows[:start])):
@@ -640,6 +643,14 @@ def test_a_big_utf8_table_is_split_from_its_bytes(tmp_path, monkeypatch, newline
     assert sheet.rows[2][:2] == ["Company", "Contact"] and sheet.rows[11][1] == "Zoë Café"
     assert [p["column"] for p in report.to_dict()["files"][0]["problems"]] == ["Responded?"]
     assert len(log) == 30_000
+    # the rows under the header coded as hashing their cells codes them, though the
+    # blank and #N/A cells emptied leave values no cell uses
+    hashed = Rows(sheet.rows.array)
+    for j in range(sheet.rows.width):
+        got_codes, got_uniques, _ = sheet.rows[3:].coded_column(j)
+        want_codes, want_uniques, _ = hashed[3:].coded_column(j)
+        assert got_codes.tolist() == want_codes.tolist()
+        assert got_uniques.tolist() == want_uniques.tolist()
 
 
 @pytest.mark.parametrize("damage", ["cp1252", "a stray byte deep down", "NUL bytes"])
