@@ -10,6 +10,7 @@ anchored on the file's other dates or its modification date.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -194,7 +195,7 @@ def parse_date_column(values: pd.Series | None = None, *, codes: np.ndarray | No
     parsed: list[object] = []
     messages: list[str | None] = []
     for u, ok in zip(uniques, used, strict=True):
-        value, message = _parse_cell(u, bool(day_first)) if ok else (None, None)
+        value, message = _parse_seen(u, bool(day_first)) if ok else (None, None)
         parsed.append(value)
         messages.append(message)
     problems = []
@@ -205,6 +206,14 @@ def parse_date_column(values: pd.Series | None = None, *, codes: np.ndarray | No
             code = codes[pos]
             problems.append((pos, uniques[code], messages[code]))
     return DateColumn(codes, parsed, problems, notes)
+
+
+def _parse_seen(u: object, day_first: bool) -> tuple[object, str | None]:
+    """:func:`_parse_cell`, remembered: a log's date columns share most of their dates."""
+    try:
+        return _parse_remembered(u, day_first)
+    except TypeError:  # unhashable
+        return _parse_cell(u, day_first)
 
 
 def _parse_cell(u: object, day_first: bool) -> tuple[object, str | None]:
@@ -312,3 +321,7 @@ def _cluster(dates: list[NoYear]):
 
     newest = NoYear(*max(days, key=lambda md: (ordinal[md] < start, ordinal[md])))
     return place, newest
+
+
+# typed: 1, 1.0 and True are different cells (a number, a date serial, not a date)
+_parse_remembered = functools.lru_cache(maxsize=1 << 16, typed=True)(_parse_cell)

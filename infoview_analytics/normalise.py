@@ -671,9 +671,10 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
                 found = np.append(hit, False)[codes]
                 matches += found if len(of_sheet) == 1 else found & (sheet_keys[seg] == j)
                 most = int(matches.max())
-    repeated = keep & (matches >= needed[seg])
-    out.reject(np.flatnonzero(repeated), "repeated header")
-    keep &= ~repeated
+    if most >= needed.min():  # some row may repeat its sheet's header
+        repeated = keep & (matches >= needed[seg])
+        out.reject(np.flatnonzero(repeated), "repeated header")
+        keep &= ~repeated
 
     if width:
         # the first filled cell of each row, coded; its column: usually one column starts them all
@@ -1079,8 +1080,7 @@ def _referrals_named(frame: _Columns, referred_by: pd.Series, seg: np.ndarray) -
     ``referred_by``.
 
     *referred_by* is the frame's column (passed so its distinct values are known).
-    Names match stripped and case-folded; a lead without a contact matches nothing
-    (its key is ``"\\0"``).
+    Names match stripped and case-folded; a lead without a contact matches nothing.
     """
     n = len(frame.index)
     if not _filled(referred_by).any():
@@ -1091,22 +1091,25 @@ def _referrals_named(frame: _Columns, referred_by: pd.Series, seg: np.ndarray) -
 
     who_codes, who_keys = map_codes(referred_by, key)
     contact_codes, contact_keys = map_codes(frame["contact"], key)
-    contact_keys[-1] = "\0"
-    # one code space for both name columns (the key tables are small)
+    # one code space for both name columns (the key tables are small), looked up per
+    # distinct name; the rows are gathered only where a name is given or named
     ids, _ = pd.factorize(np.concatenate([who_keys[:-1], contact_keys]), use_na_sentinel=True)
-    who_ids = np.append(ids[: len(who_keys) - 1], -1)[who_codes]
-    contact_ids = ids[len(who_keys) - 1:][contact_codes]
+    who_id_of, contact_id_of = ids[: len(who_keys) - 1], ids[len(who_keys) - 1:]
     seeker_ids, seekers, _ = _factorize(frame["seeker"])  # filled: no -1
-    seeker_ids = seg * len(seekers) + seeker_ids  # one seeker's leads in another sheet differ
     width = int(ids.max()) + 1
-    named = who_ids >= 0
-    pairs = seeker_ids[named].astype(np.int64) * width + who_ids[named]
-    found, counts = np.unique(pairs, return_counts=True)
-    # only leads whose contact someone names are looked up (id -1: the spare last slot)
-    is_named = np.zeros(width + 1, dtype=bool)
-    is_named[who_ids[named]] = True
-    rows = np.flatnonzero(is_named[contact_ids])
-    wanted = seeker_ids[rows].astype(np.int64) * width + contact_ids[rows]
+
+    def pair_keys(rows: np.ndarray, name_ids: np.ndarray) -> np.ndarray:
+        # one seeker's leads in another sheet are another seeker's
+        seeker = seg[rows].astype(np.int64) * len(seekers) + seeker_ids[rows]
+        return seeker * width + name_ids
+
+    naming = np.flatnonzero(who_codes >= 0)
+    who_ids = who_id_of[who_codes[naming]]
+    found, counts = np.unique(pair_keys(naming, who_ids), return_counts=True)
+    is_named = np.zeros(width + 1, dtype=bool)  # [-1]: id -1, no name (no contact)
+    is_named[who_ids] = True
+    rows = np.flatnonzero(is_named[contact_id_of][contact_codes])
+    wanted = pair_keys(rows, contact_id_of[contact_codes[rows]])
     at = np.clip(np.searchsorted(found, wanted), 0, max(len(found) - 1, 0))
     result = np.zeros(n, dtype=int)
     result[rows] = np.where(found[at] == wanted, counts[at], 0)

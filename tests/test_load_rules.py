@@ -115,6 +115,17 @@ def test_referred_by_counts_as_referrals(tmp_path):
     assert ann["referrals"] == 2 and ann["stage"] == "referred"
 
 
+def test_referred_by_names_no_one_or_comes_from_a_lead_without_a_contact(tmp_path):
+    path = write_csv(tmp_path / "log.csv",
+                     "Student,Contact,Company,Referred by\n"
+                     "Kim,Ann,Acme,\n"
+                     "Kim,,Beta,Ann\n"  # no contact: still a referral by Ann, matches no one
+                     "Kim,Zed,Gamma,Nobody\n"  # names someone who is no lead
+                     "Kim,Bob,Delta, ANN \n")
+    log, _ = load(path)
+    assert log["referrals"].fillna(0).tolist() == [2, 0, 0, 0]
+
+
 def test_referred_by_counts_only_within_the_same_seeker(tmp_path):
     # two seekers each know an Ann; the sheet-wide default fills the blank seeker
     path = write_csv(tmp_path / "log.csv",
@@ -637,6 +648,18 @@ def test_yes_no_columns_keep_yes_no_and_unknown_apart(tmp_path):
     assert cells("stage") == ["job_interview", None, None, "job_interview", "contacted", None]
     assert [(p["row"], p["column"], p["message"]) for p in report.files[0].problems] == [
         (5, "Thank you note", "not yes/no; left empty")]
+
+
+def test_a_tick_and_a_one_in_date_columns_are_told_apart(tmp_path):
+    """Date cells are read once per distinct value and remembered across columns and
+    files: True (a ticked box) and 1 (a number) are equal to Python, not here."""
+    rows = [["Company", "Date contacted", "Date responded"],
+            ["Acme", True, 1], ["Beta", 1, True], ["Gamma", 45000, 45000.0]]
+    log, report = load(write_xlsx(tmp_path / "a.xlsx", {"Log": rows}))
+    assert [(p["row"], p["column"], p["message"]) for p in report.files[0].problems] == [
+        (2, "Date contacted", "not a date"), (3, "Date contacted", "number that is not a date"),
+        (2, "Date responded", "number that is not a date"), (3, "Date responded", "not a date")]
+    assert log["contacted_on"].iloc[2] == log["responded_on"].iloc[2] == pd.Timestamp("2023-03-15")
 
 
 def test_counts_summed_over_columns_and_absurd_ones_reported(tmp_path):
