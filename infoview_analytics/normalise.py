@@ -655,7 +655,7 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
     # even matching in every column left, the rest (a log's names and notes) are spared.
     order = sorted((i for i in range(width) if any(header_keys[:, i])),
                    key=lambda i: len(text_cols.coded(i)[1]))
-    matches = np.zeros(n, dtype=int)
+    matches = None  # per row, once some cell matches
     most = 0  # the most matches of any row so far
     for done, i in enumerate(order):
         if most + len(order) - done < needed.min():
@@ -669,7 +669,9 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
             hit = which == j
             if hit.any():  # most columns never repeat their header: no pass over the rows
                 found = np.append(hit, False)[codes]
-                matches += found if len(of_sheet) == 1 else found & (sheet_keys[seg] == j)
+                if len(of_sheet) > 1:
+                    found &= sheet_keys[seg] == j
+                matches = found.astype(int) if matches is None else matches + found
                 most = int(matches.max())
     if most >= needed.min():  # some row may repeat its sheet's header
         repeated = keep & (matches >= needed[seg])
@@ -690,9 +692,9 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
                     codes, uniques = text_cols.coded(i)
                     first_text[rows] = with_none(uniques)[codes[rows]]
             codes, uniques = pd.factorize(first_text, use_na_sentinel=True)
-        total_of = np.zeros(len(uniques) + 1, dtype=bool)
-        total_of[:-1] = [str(v)[:1] in _TOTALS_FIRST and _TOTALS.match(str(v)) is not None
-                         for v in uniques]
+        total_of = np.zeros(len(uniques) + 1, dtype=bool)  # the uniques are text
+        for k in np.flatnonzero([v[:1] in _TOTALS_FIRST for v in uniques]):
+            total_of[k] = _TOTALS.match(uniques[k]) is not None
         is_total = total_of[codes] & keep & (counts >= 2)
         if is_total.any():  # rare: check the other cells of the candidate rows only
             candidates = np.flatnonzero(is_total)
@@ -704,7 +706,8 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
 
         # each sheet's typical row: how many cells its data rows fill
         sheets = len(bounds) - 1
-        typical = _medians(counts[keep], seg[keep] if sheets > 1 else None, sheets)
+        data = slice(None) if keep.all() else keep  # (a slice: no copies)
+        typical = _medians(counts[data], seg[data] if sheets > 1 else None, sheets)
         single = keep & (counts == 1) & (typical >= 3)[seg]
         heading_of = np.zeros(len(uniques) + 1, dtype=bool)
         if single.any():
