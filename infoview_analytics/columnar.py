@@ -286,6 +286,8 @@ def holds_byte(data: bytes | pa.Buffer, byte: int) -> bool:
     if isinstance(data, bytes):
         return bytes([byte]) in data
     view = np.frombuffer(data, dtype=np.uint8)
+    if byte == 0:  # the least byte: held where the minimum is it (no comparison array)
+        return view.min(initial=1) == 0
     found = np.empty(min(len(view), _PIECE), dtype=bool)
     for start in range(0, len(view), _PIECE):
         piece = view[start: start + _PIECE]
