@@ -268,6 +268,9 @@ def _fill_text(values: pd.Series, fills: list[str], seg: np.ndarray) -> pd.Serie
         return values.fillna(pd.Series(np.asarray(fills, dtype=object)[seg], index=values.index,
                                        dtype=values.dtype))
     codes, uniques, _ = known
+    missing = codes < 0
+    if not missing.any():
+        return values
     filler = np.empty(len(fills), dtype=np.intp)
     for k, value in enumerate(fills):
         at = np.flatnonzero(uniques == value)
@@ -275,7 +278,7 @@ def _fill_text(values: pd.Series, fills: list[str], seg: np.ndarray) -> pd.Serie
             filler[k] = at[0]
         else:
             filler[k], uniques = len(uniques), np.append(uniques, np.array([value], dtype=object))
-    return _coded_text(np.where(codes < 0, filler[seg], codes), uniques, values.index)
+    return _coded_text(np.where(missing, filler[seg], codes), uniques, values.index)
 
 
 def _coded_text(codes: np.ndarray, uniques: np.ndarray, index: pd.Index | None = None
@@ -515,15 +518,23 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
             return _coded_text(*text_cols.coded(columns[0].index))
         return _first_text(source(name), n)
 
+    def category_of(name: str) -> pd.Series | pd.Categorical:
+        """*name*'s text as a categorical of its distinct texts (a free category,
+        handed on coded so it is not hashed again), straight from one column's codes
+        where that is all it has."""
+        columns = fields.get(name, [])
+        if len(columns) == 1 and columns[0].index not in text_cols:
+            return text_categorical(*text_cols.coded(columns[0].index))
+        return _as_categorical(text_of(name))
+
     frame = _Columns(n)
     texts = {}
-    for name in ("seeker", "cohort", "contact", "contact_title", "company", "industry",
-                 "referred_by", "notes"):
+    for name in ("seeker", "contact", "contact_title", "company", "referred_by", "notes"):
         frame[name] = texts[name] = text_of(name)
     # The status as written, from whichever status-like column the log has.
     frame["status_raw"] = text_of("status_raw", "outcome", "stage")
-    first, last = text_of("contact_first"), text_of("contact_last")
-    if first.notna().any() or last.notna().any():
+    if "contact_first" in fields or "contact_last" in fields:  # names in two columns
+        first, last = text_of("contact_first"), text_of("contact_last")
         joined = (first.fillna("") + " " + last.fillna("")).str.strip()
         frame["contact"] = frame["contact"].fillna(joined.mask(joined == ""))
 
@@ -535,11 +546,9 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
     if seeker is not None:
         frame["seeker"] = _coded_text(np.zeros(n, dtype=np.intp), np.array([seeker], dtype=object))
     frame["seeker"] = _fill_text(frame["seeker"], [s.default_seeker for s in segments], seg)
-    if cohort is not None:
-        frame["cohort"] = _fill_text(frame["cohort"], [cohort], np.zeros(n, dtype=np.intp))
-    # free categories in the table: handed on coded, so they are not hashed again
-    for name in ("cohort", "industry"):
-        frame[name] = _as_categorical(frame[name])
+    frame["cohort"] = category_of("cohort") if cohort is None else _as_categorical(
+        _fill_text(text_of("cohort"), [cohort], np.zeros(n, dtype=np.intp)))
+    frame["industry"] = category_of("industry")
 
     # Channel and activity.
     channel_raw = frame["channel_raw"] = text_of("channel")
@@ -1004,22 +1013,24 @@ def _derive_stage(frame: _Columns, flags: dict,
     """Furthest stage wins: every signal is OR-ed; a later 'Rejected' erases nothing.
     *has_stage_info* says per row whether its sheet records progress at all."""
     n = len(frame.index)
+    nowhere = np.zeros(n, bool)  # read only: every rule below makes new arrays
 
     def truth(flag) -> np.ndarray:  # flags are _any_flag's 1 / 0 / -1
-        return np.zeros(n, bool) if flag is None else flag == 1
+        return nowhere if flag is None else flag == 1
 
     def falsity(flag) -> np.ndarray:
-        return np.zeros(n, bool) if flag is None else flag == 0
+        return nowhere if flag is None else flag == 0
 
     # Each status column holds a few distinct meanings: look attributes up per meaning.
     factorized = statuses
 
     def from_status(attr: str, want: bool) -> np.ndarray:
-        acc = np.zeros(n, bool)
+        acc = nowhere
         for codes, meanings in factorized:
             hit = np.array([m is not None and getattr(m, attr) is want for m in meanings],
                            dtype=bool)  # last slot: no meaning (code -1)
-            acc |= hit[codes]
+            if hit.any():  # most meanings say nothing of most stages
+                acc = acc | hit[codes]
         return acc
 
     # outcomes as codes of OUTCOMES (-1: none yet), so the column is built without hashing
