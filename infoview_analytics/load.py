@@ -512,6 +512,10 @@ def _first_spelling(values: pd.Series) -> pd.Series:
     coded = isinstance(values.dtype, pd.CategoricalDtype) and \
         values.cat.categories.dtype == STRING
     if coded:
+        written = values.cat.categories.to_numpy(dtype=object)
+        text = [" ".join(v.split()) for v in written]
+        if text == list(written) and len({t.casefold() for t in text}) == len(text):
+            return values  # the usual case: no two spellings of one name, none to tidy
         codes = values.cat.codes.to_numpy()
         order = pd.unique(codes[codes >= 0])  # categories in order of first appearance
         rank = np.full(len(values.cat.categories) + 1, -1, dtype=np.intp)  # [-1]: missing

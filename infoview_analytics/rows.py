@@ -217,6 +217,10 @@ def with_none(uniques: np.ndarray) -> np.ndarray:
 
 def used_extent(codes: list[np.ndarray]) -> tuple[int, int]:
     """``(rows, columns)`` up to the last cell holding something (code >= 0)."""
+    longest = max(map(len, codes), default=0)
+    if longest and any(len(c) == longest and c[-1] >= 0 for c in codes) \
+            and (codes[-1] >= 0).any():
+        return longest, len(codes)  # the usual table: filled to its last row and column
     last_row, last_col = -1, -1
     for j, column in enumerate(codes):
         filled = column[::-1] >= 0
