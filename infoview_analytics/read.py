@@ -1248,7 +1248,10 @@ def _first_width(body: str, delimiter: str) -> int:
     return pd.read_csv(io.StringIO(start), nrows=1, **_csv_options(delimiter)).shape[1]
 
 
-_WIDTH_SPAN = 1 << 20
+#: the text a first record's width is read from: a header row longer than this is cut,
+#: and the parse then refused, leaving the table to a slower path (copying and decoding
+#: more costs every big table a few milliseconds)
+_WIDTH_SPAN = 1 << 16
 
 
 def _record_width(start: str, delimiter: str) -> int:
