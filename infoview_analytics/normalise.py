@@ -484,8 +484,11 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
     n = int(sizes.sum())
     starts = np.concatenate([[0], np.cumsum(sizes)])
     seg = np.repeat(np.arange(len(segments)), sizes)  # each row's sheet
-    rownums = np.arange(n) - np.repeat(starts[:-1], sizes) + np.repeat(
-        [s.raw.first_row + s.plan.header_row + 1 for s in segments], sizes)
+    # each row's number in its sheet: its place in the batch, moved to where its sheet's
+    # data starts
+    rownums = np.arange(n)
+    moves = np.array([s.raw.first_row + s.plan.header_row + 1 for s in segments]) - starts[:-1]
+    rownums += moves[0] if len(segments) == 1 else np.repeat(moves, sizes)
     # Each column is factorised once; its text and raw Series carry those codes.
     text_cols = _TextColumns()
     raw_cols = _RawColumns()
@@ -920,17 +923,19 @@ def _count_cell(value: object, names_count: bool) -> object:
 
 def _sum_counts(sources, out: _Collector, keep, *, names_count: bool) -> pd.Series:
     """Sum of several count columns (follow-up 1, follow-up 2 ...); empty if all are empty."""
-    total = np.zeros(len(keep), dtype=np.int64)
-    given = np.zeros(len(keep), dtype=bool)  # a count in some column
+    if not sources:
+        return pd.Series(pd.arrays.IntegerArray(np.zeros(len(keep), dtype=np.int64),
+                                                np.ones(len(keep), dtype=bool)))
+    total, missing = 0, True
     for header, values in sources:
         codes, mapped = map_codes(values, lambda v: _count_cell(v, names_count))
         bad = np.asarray([isinstance(m, str) and m == "?" for m in mapped], dtype=bool)[codes]
         for pos in np.flatnonzero(bad & keep):
             out.problem(pos, header, values.cell(pos), "not a number or yes/no; left empty")
         counted = np.asarray([isinstance(m, int) for m in mapped], dtype=bool)  # not None, '?'
-        total += np.where(counted, mapped, 0).astype(np.int64)[codes]
-        given |= counted[codes]
-    return pd.Series(pd.arrays.IntegerArray(total, ~given))
+        total = total + np.where(counted, mapped, 0).astype(np.int64)[codes]
+        missing = missing & ~counted[codes]  # no count in any column so far
+    return pd.Series(pd.arrays.IntegerArray(total, missing))
 
 
 def _flag_cell(value: object) -> object:
