@@ -203,7 +203,7 @@ class _RawColumn:
 
 def _raw_column(codes: np.ndarray, uniques: np.ndarray, cells: np.ndarray | None,
                 text_codes: np.ndarray, unique_text_codes: np.ndarray) -> _RawColumn:
-    """The column :func:`_text_column` read as text, as :class:`_RawColumn`."""
+    """A column's cells as read, blank ones (no text, by :func:`_text_column`) empty."""
     raw_codes = codes if text_codes is codes else np.where(text_codes >= 0, codes, -1)
     return _RawColumn(raw_codes, np.asarray(uniques, dtype=object),
                       unique_text_codes[:-1] >= 0, cells)
@@ -489,7 +489,7 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
     rownums = np.arange(n)
     moves = np.array([s.raw.first_row + s.plan.header_row + 1 for s in segments]) - starts[:-1]
     rownums += moves[0] if len(segments) == 1 else np.repeat(moves, sizes)
-    # Each column is factorised once; its text and raw Series carry those codes.
+    # Each column is factorised once; its text Series and raw cells carry those codes.
     text_cols = _TextColumns()
     raw_cols = _RawColumns()
     filled = np.zeros((width, n), dtype=bool)  # a column per row of the array

@@ -188,7 +188,8 @@ def factorize_cells(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def used_values(codes: np.ndarray, size: int) -> np.ndarray:
     """Which of *size* distinct values the *codes* use (-1: none)."""
-    return np.bincount(codes + 1, minlength=size + 1)[1:] > 0  # twice a marking's speed
+    # counted with every code moved up one (-1 to 0): no copy of the used codes first
+    return np.bincount(codes + 1, minlength=size + 1)[1:] > 0
 
 
 def renumbered(codes: np.ndarray, uniques: np.ndarray,
