@@ -124,6 +124,12 @@ def test_referred_by_names_no_one_or_comes_from_a_lead_without_a_contact(tmp_pat
                      "Kim,Bob,Delta, ANN \n")
     log, _ = load(path)
     assert log["referrals"].fillna(0).tolist() == [2, 0, 0, 0]
+    # a second seeker's lead without a contact matches none of the first seeker's names
+    path = write_csv(tmp_path / "two.csv",
+                     "Student,Contact,Company,Referred by\n"
+                     "Kim,Ann,Acme,\nKim,Zed,Beta,Ann\nKim,Ann,Gamma,Zed\nLee,,Delta,\n")
+    log, _ = load(path)
+    assert log["referrals"].fillna(0).tolist() == [1, 1, 1, 0]
 
 
 def test_referred_by_counts_only_within_the_same_seeker(tmp_path):
