@@ -513,17 +513,17 @@ def _first_spelling(values: pd.Series) -> pd.Series:
         values.cat.categories.dtype == STRING
     if coded:
         written = values.cat.categories.to_numpy(dtype=object)
-        text = [" ".join(v.split()) for v in written]
-        if text == list(written) and len({t.casefold() for t in text}) == len(text):
+        tidy = np.array([" ".join(v.split()) for v in written], dtype=object)
+        if (tidy == written).all() and len({t.casefold() for t in tidy}) == len(tidy):
             return values  # the usual case: no two spellings of one name, none to tidy
         codes = values.cat.codes.to_numpy()
         order = pd.unique(codes[codes >= 0])  # categories in order of first appearance
-        rank = np.full(len(values.cat.categories) + 1, -1, dtype=np.intp)  # [-1]: missing
+        rank = np.full(len(written) + 1, -1, dtype=np.intp)  # [-1]: missing
         rank[order] = np.arange(len(order))
-        codes, uniques = rank[codes], values.cat.categories.to_numpy(dtype=object)[order]
+        codes, text = rank[codes], tidy[order]
     else:
         codes, uniques = pd.factorize(values.astype(STRING), use_na_sentinel=True)
-    text = np.array([" ".join(v.split()) for v in uniques], dtype=object)
+        text = np.array([" ".join(v.split()) for v in uniques], dtype=object)
     key_of, _ = pd.factorize(np.array([t.casefold() for t in text], dtype=object))
     _, first = np.unique(key_of, return_index=True)
     keys = np.append(key_of, -1)[codes]  # per row; -1 where missing

@@ -512,23 +512,26 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
         """Cells as read (dates stay dates, numbers stay numbers), blanks as None."""
         return [(c.header, raw_cols[c.index]) for c in fields.get(name, [])]
 
+    def coded_of(name: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """The text codes of *name*'s one column, where that is all it has and no rule
+        has made its Series yet."""
+        columns = fields.get(name, [])
+        if len(columns) == 1 and columns[0].index not in text_cols:
+            return text_cols.coded(columns[0].index)
+        return None
+
     def text_of(*names: str) -> pd.Series:
         """The first cleaned text per row of the columns feeding the first of *names*
         the sheet has; from one column's codes where that is all it has."""
         name = next((m for m in names if m in fields), names[0])
-        columns = fields.get(name, [])
-        if len(columns) == 1 and columns[0].index not in text_cols:
-            return _coded_text(*text_cols.coded(columns[0].index))
-        return _first_text(source(name), n)
+        coded = coded_of(name)
+        return _coded_text(*coded) if coded else _first_text(source(name), n)
 
     def category_of(name: str) -> pd.Series | pd.Categorical:
         """*name*'s text as a categorical of its distinct texts (a free category,
-        handed on coded so it is not hashed again), straight from one column's codes
-        where that is all it has."""
-        columns = fields.get(name, [])
-        if len(columns) == 1 and columns[0].index not in text_cols:
-            return text_categorical(*text_cols.coded(columns[0].index))
-        return _as_categorical(text_of(name))
+        handed on coded so it is not hashed again)."""
+        coded = coded_of(name)
+        return text_categorical(*coded) if coded else _as_categorical(text_of(name))
 
     frame = _Columns(n)
     texts = {}

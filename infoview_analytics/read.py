@@ -1274,12 +1274,20 @@ def _split_columns(start: tuple[str, int, int] | None, delimiter: str
     if start is None or start[2] < columnar.MIN_ROWS:
         return None
     body, blank, _ = start
+    split = _split_by_arrow(body, body[: _WIDTH_SPAN], delimiter)
+    return None if split is None else _coded_table(split[0], blank)
+
+
+def _split_by_arrow(body: str | pa.Buffer, start: str, delimiter: str
+                    ) -> tuple[list[tuple[np.ndarray, np.ndarray]], int] | None:
+    """``(columns, width)`` of *body* split by :func:`columnar.split_text`, the width
+    that of the first record in *start* (its text); None where either refuses."""
     try:
-        width = _record_width(body[: _WIDTH_SPAN], delimiter)
+        width = _record_width(start, delimiter)
     except csv.Error:
         return None
     columns = columnar.split_text(body, delimiter, width)
-    return None if columns is None else _coded_table(columns, blank)
+    return None if columns is None else (columns, width)
 
 
 #: a UTF-8 text table this big or bigger is split straight from its bytes
@@ -1287,7 +1295,7 @@ def _split_columns(start: tuple[str, int, int] | None, delimiter: str
 BYTES_PATH_MIN = 1 << 20
 
 
-_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")  # UTF-8, UTF-16 LE and BE
 
 
 def _split_utf8(path: Path, data: pa.Buffer) -> RawSheet | None:
@@ -1314,19 +1322,18 @@ def _split_utf8(path: Path, data: pa.Buffer) -> RawSheet | None:
     delimiter = _sniff_delimiter(head, path.suffix.lower())
     lead = len(start) - len(start.lstrip(b"\r\n"))
     if lead == len(start) or _NOT_SPACE.search(start, lead) is None \
-            or start.startswith(b"\xef\xbb\xbf", lead):
+            or start.startswith(_BOMS[0], lead):
         return None  # blank at length, or a BOM after blank lines: the text path has the words
     blank = start.count(b"\n", 0, lead) + start.count(b"\r", 0, lead) \
         - start.count(b"\r\n", 0, lead)
     body = data.slice(lead)
-    try:
-        width = _record_width(body[: _WIDTH_SPAN].to_pybytes().decode("utf-8", errors="ignore"),
-                              delimiter)
-    except csv.Error:
+    split = _split_by_arrow(body, body[: _WIDTH_SPAN].to_pybytes().decode(
+        "utf-8", errors="ignore"), delimiter)
+    if split is None:
         return None
-    columns = columnar.split_text(body, delimiter, width)
+    columns, width = split
     records = len(columns[0][0]) if columns else 0
-    if columns is None or records < columnar.MIN_ROWS or records * width > MAX_CELLS:
+    if records < columnar.MIN_ROWS or records * width > MAX_CELLS:
         return None  # small tables are split cell by cell; the text path counts big ones
     table, problems = _coded_table(columns, blank)
     raw = RawSheet(path, None, table, 1, notes=["encoding utf-8", f"delimiter {delimiter!r}"],
