@@ -1128,11 +1128,13 @@ def _read_text(path: Path, size: int) -> RawSheet:
 SPLIT_FAST_MIN = 65_536
 
 
-def _csv_reader(text: str, delimiter: str):
-    """The csv module's reader over *text*: ``"`` quotes, doubled quotes, no escape."""
+def _csv_reader(text: str | io.StringIO, delimiter: str):
+    """The csv module's reader over *text* (or its lines, line ends kept): ``"`` quotes,
+    doubled quotes, no escape."""
     if csv.field_size_limit() < MAX_TEXT_BYTES:
         csv.field_size_limit(MAX_TEXT_BYTES)  # one long notes cell is not an error
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines = io.StringIO(text, newline="") if isinstance(text, str) else text
+    return csv.reader(lines, delimiter=delimiter)
 
 
 def _split_rows(path: Path, text: str, delimiter: str) -> list[list[object]]:
@@ -1254,14 +1256,16 @@ def _first_width(body: str, delimiter: str) -> int:
 _WIDTH_SPAN = 1 << 16
 
 
-def _record_width(start: str, delimiter: str) -> int:
-    """Fields in the first record of *start*, by the csv module (microseconds, where
-    pandas' parser takes milliseconds to start): for Arrow's parse, which refuses any
-    record of another width, so an odd first record only costs the slower path."""
-    record = next(_csv_reader(start, delimiter), None)
-    if not record:
-        raise csv.Error("no first record")
-    return len(record)
+def _first_record(start: str, delimiter: str) -> tuple[list[str], int]:
+    """The first record of *start* (a text's start) and the characters it spans, its
+    line end included, by the csv module (microseconds, where pandas' parser takes
+    milliseconds to start). csv.Error where it does not end inside *start*."""
+    lines = io.StringIO(start, newline="")
+    record = next(_csv_reader(lines, delimiter), None)
+    end = lines.tell()  # the reader takes a line at a time: where the record's lines end
+    if not record or end >= len(start):  # (at the end it may be cut, or a CR its LF's)
+        raise csv.Error("no first record ending inside the text's start")
+    return record, end
 
 
 _NOT_SPACE = re.compile(rb"[^ \t\r\n\x0b\x0c]")  # found, unlike a strip(), without a copy
@@ -1275,19 +1279,25 @@ def _split_columns(start: tuple[str, int, int] | None, delimiter: str
         return None
     body, blank, _ = start
     split = _split_by_arrow(body, body[: _WIDTH_SPAN], delimiter)
-    return None if split is None else _coded_table(split[0], blank)
+    return None if split is None else _coded_table(*split, blank)
 
 
 def _split_by_arrow(body: str | pa.Buffer, start: str, delimiter: str
-                    ) -> tuple[list[tuple[np.ndarray, np.ndarray]], int] | None:
-    """``(columns, width)`` of *body* split by :func:`columnar.split_text`, the width
-    that of the first record in *start* (its text); None where either refuses."""
+                    ) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[str]] | None:
+    """``(columns, first)``: *body*'s first record (by the csv module, from *start*, the
+    text of its first bytes) and the records under it, split by
+    :func:`columnar.split_text` to that record's width; None where either refuses.
+
+    Held apart, the header row's texts are not among the codes of the rows under it,
+    which then need no renumbering (a pass over each column of a big table).
+    """
     try:
-        width = _record_width(start, delimiter)
+        first, end = _first_record(start, delimiter)
     except csv.Error:
         return None
-    columns = columnar.split_text(body, delimiter, width)
-    return None if columns is None else (columns, width)
+    rest = body[end:] if isinstance(body, str) else body.slice(len(start[:end].encode()))
+    columns = columnar.split_text(rest, delimiter, len(first))
+    return None if columns is None else (columns, first)
 
 
 #: a UTF-8 text table this big or bigger is split straight from its bytes
@@ -1327,50 +1337,67 @@ def _split_utf8(path: Path, data: pa.Buffer) -> RawSheet | None:
     blank = start.count(b"\n", 0, lead) + start.count(b"\r", 0, lead) \
         - start.count(b"\r\n", 0, lead)
     body = data.slice(lead)
-    split = _split_by_arrow(body, body[: _WIDTH_SPAN].to_pybytes().decode(
-        "utf-8", errors="ignore"), delimiter)
+    span = body[: _WIDTH_SPAN].to_pybytes()
+    try:
+        start_text = span.decode("utf-8")
+    except UnicodeDecodeError as exc:  # a character cut at the end (or a bad byte, which
+        start_text = span[: exc.start].decode("utf-8")  # the first record must end before)
+    split = _split_by_arrow(body, start_text, delimiter)
     if split is None:
         return None
-    columns, width = split
-    records = len(columns[0][0]) if columns else 0
-    if records < columnar.MIN_ROWS or records * width > MAX_CELLS:
+    columns, first = split
+    records = 1 + (len(columns[0][0]) if columns else 0)
+    if records < columnar.MIN_ROWS or records * len(first) > MAX_CELLS:
         return None  # small tables are split cell by cell; the text path counts big ones
-    table, problems = _coded_table(columns, blank)
+    table, problems = _coded_table(columns, first, blank)
     raw = RawSheet(path, None, table, 1, notes=["encoding utf-8", f"delimiter {delimiter!r}"],
                    modified=path.stat().st_mtime)
     raw.cell_problems = problems
     return raw
 
 
-def _coded_table(columns: list[tuple[np.ndarray, np.ndarray]], blank: int
-                 ) -> tuple[ColumnRows, list]:
-    """:func:`columnar.split_text`'s columns below *blank* leading blank lines, with
-    blank and spreadsheet-error cells emptied, and those errors as cell problems."""
-    codes, uniques, errors, dense = [], [], [], []
+def _coded_table(columns: list[tuple[np.ndarray, np.ndarray]], first: list[str],
+                 blank: int) -> tuple[ColumnRows, list]:
+    """:func:`_split_by_arrow`'s first record, *blank* leading blank lines above it, and
+    its columns under it, with blank and spreadsheet-error cells emptied, and those
+    errors as cell problems. The first record and the blank lines are the rows' head."""
+    top = blank + 1  # rows held as cells, above the coded ones
+    head = np.full((top, len(first)), None, dtype=object)
+    errors = []
+    for j, cell in enumerate(first):  # the rules below, for one row of cells
+        if cell.startswith("#") and cell.strip() in EXCEL_ERRORS:
+            errors.append((blank, j, cell.strip()))
+        elif cell.strip():
+            head[blank, j] = cell
+    head_width = max((j + 1 for j, cell in enumerate(first) if cell.strip()), default=0)
+    codes, uniques, dense = [], [], []
     for j, (column, values) in enumerate(columns):
         # a cell of only whitespace is empty; a spreadsheet error is emptied and reported
         space = np.fromiter((not v.strip() for v in values), dtype=bool, count=len(values))
         error = np.fromiter((v.startswith("#") and v.strip() in EXCEL_ERRORS for v in values),
                             dtype=bool, count=len(values))
-        if blank:
-            column = np.concatenate([np.full(blank, -1, dtype=column.dtype), column])
         for k in np.flatnonzero(error):
-            errors.extend((int(i), j, values[k].strip()) for i in np.flatnonzero(column == k))
+            errors.extend((top + int(i), j, values[k].strip())
+                          for i in np.flatnonzero(column == k))
         if space.any():  # (a new array: the column may be a read-only view of Arrow's)
             column = np.where(np.isin(column, np.flatnonzero(space)), np.int32(-1), column)
         dense.append(not (space.any() or error.any()))  # Arrow's values, each used
         codes.append(column)
         uniques.append(values)
     n, width = used_extent(codes)  # error cells still count, as in _split_fast
+    width = max(width, head_width)
+    if not width:  # nothing but blank cells
+        return ColumnRows([], [], 0), []
     problems = []
-    for j in {j for _, j, _ in errors}:
+    for j in {j for i, j, _ in errors if i >= top}:
         codes[j] = codes[j].copy()  # a column of Arrow's is read-only
     for i, j, value in sorted(errors):
-        if i < n and j < width:
-            codes[j][i] = -1
+        if i < top + n and j < width:
+            if i >= top:
+                codes[j][i - top] = -1
             problems.append((i + 1, j, value, _error_message(value)))
     return ColumnRows([c[:n] for c in codes[:width]], uniques[:width], n, ordered=True,
-                      dense=dense[:width]), problems
+                      dense=dense[:width], head=head[:, :width]), problems
 
 
 @functools.lru_cache(maxsize=8)

@@ -83,24 +83,38 @@ class ColumnRows(Rows):
     count and a shift instead of a factorize. *dense* says, per column, that every
     one of its values is used by some cell (as Arrow's parse gives them): then not
     even the count is needed.
+
+    *head*, a 2-D object array, holds the first rows as cells, above the coded ones (a
+    text table's first record, read apart from Arrow's parse of the records under it:
+    their codes then need no renumbering at all).
     """
 
-    __slots__ = ("_codes", "_uniques", "_n", "_origin")
+    __slots__ = ("_codes", "_uniques", "_n", "_origin", "_head")
 
     def __init__(self, codes: list[np.ndarray], uniques: list[np.ndarray], n: int, *,
-                 ordered: bool = False, dense: list[bool] | None = None):
+                 ordered: bool = False, dense: list[bool] | None = None,
+                 head: np.ndarray | None = None):
         self._codes = codes
         self._uniques = uniques
-        self._n = n
+        self._n = n  # coded rows, under the head's
+        self._head = head if head is not None and len(head) else None
         # (the ordered columns, where these rows start in them, which are dense), or None
         self._origin: tuple[list[np.ndarray], int, list[bool]] | None = (
             (codes, 0, dense or [False] * len(codes)) if ordered else None)
 
     @property
+    def _top(self) -> int:
+        """Rows held in the head."""
+        return 0 if self._head is None else len(self._head)
+
+    @property
     def array(self) -> np.ndarray:  # type: ignore[override]
-        grid = np.empty((self._n, len(self._codes)), dtype=object)
+        top = self._top
+        grid = np.empty((top + self._n, len(self._codes)), dtype=object)
+        if top:
+            grid[:top] = self._head
         for j in range(len(self._codes)):
-            grid[:, j] = self.column(j)
+            grid[top:, j] = with_none(self._uniques[j])[self._codes[j]]
         return grid
 
     @property
@@ -108,9 +122,13 @@ class ColumnRows(Rows):
         return len(self._codes)
 
     def column(self, i: int) -> np.ndarray:
-        return with_none(self._uniques[i])[self._codes[i]]
+        coded = with_none(self._uniques[i])[self._codes[i]]
+        return coded if self._head is None else np.concatenate([self._head[:, i], coded])
 
     def coded_column(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        if self._head is not None:  # the head's cells and the codes under them, hashed
+            column = self.column(i)
+            return (*factorize_cells(column), column)
         # A slice may not use every unique (the header row's text, say): keep only the
         # used ones, in order of first appearance, as pandas.factorize would.
         codes, uniques = self._codes[i], self._uniques[i]
@@ -137,22 +155,32 @@ class ColumnRows(Rows):
         return remap[first], uniques[seen[used]], None
 
     def __len__(self) -> int:
-        return self._n
+        return self._top + self._n
 
     def __getitem__(self, index):
+        top = self._top
         if isinstance(index, slice):
-            start, stop, step = index.indices(self._n)
-            codes = [c[start:stop:step] for c in self._codes]
-            part = ColumnRows(codes, self._uniques, len(range(start, stop, step)))
+            start, stop, step = index.indices(top + self._n)
+            head = None
+            if top:
+                if step != 1:
+                    return Rows(self.array[index])  # (no code steps over a head)
+                head = self._head[start:stop] if start < top else None
+                start, stop = max(start - top, 0), max(stop - top, 0)  # of the coded rows
+                index = slice(start, stop)
+            codes = [c[index] for c in self._codes]
+            part = ColumnRows(codes, self._uniques, len(range(start, stop, step)), head=head)
             if self._origin is not None and step == 1:  # cutting rows keeps the order
                 whole, at, dense = self._origin
                 part._origin = (whole, at + start, dense)
             return part
         if index < 0:
-            index += self._n
-        if not 0 <= index < self._n:
+            index += top + self._n
+        if not 0 <= index < top + self._n:
             raise IndexError("row index out of range")
-        return [None if c[index] < 0 else u[c[index]]
+        if index < top:
+            return self._head[index].tolist()
+        return [None if c[index - top] < 0 else u[c[index - top]]
                 for c, u in zip(self._codes, self._uniques, strict=True)]
 
     def __iter__(self) -> Iterator[list[object]]:
