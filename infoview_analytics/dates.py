@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .rows import per_row
+
 __all__ = ["DateColumn", "parse_date_column", "resolve_missing_years", "parse_date_text"]
 
 _MONTHS = {
@@ -99,7 +101,7 @@ class DateColumn:
         # pandas converts datetime objects several times faster than numpy does
         lookup = pd.DatetimeIndex([v if isinstance(v, dt.datetime) else None
                                    for v in self.parsed] + [None]).as_unit("ns").to_numpy()
-        return lookup[self.codes]
+        return per_row(lookup, self.codes)
 
 
 def _day_first(uniques: list[str]) -> bool | None:
@@ -202,7 +204,7 @@ def parse_date_column(values: pd.Series | None = None, *, codes: np.ndarray | No
     flagged = np.zeros(len(uniques) + 1, dtype=bool)
     flagged[:-1] = [m is not None for m in messages]
     if flagged.any():
-        for pos in np.flatnonzero(flagged[codes]).tolist():
+        for pos in np.flatnonzero(per_row(flagged, codes)).tolist():
             code = codes[pos]
             problems.append((pos, uniques[code], messages[code]))
     return DateColumn(codes, parsed, problems, notes)

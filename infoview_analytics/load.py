@@ -33,6 +33,7 @@ from .mapping import (
 from .normalise import PROBLEMS_PER_KIND, Segment, batches, normalise_sheets
 from .processes import usable_cores
 from .read import RawSheet, iter_input_files, read_file
+from .rows import per_row
 from .schema import COLUMN_NAMES, STRING, conform, empty_log, text_categorical
 from .vocab import FIELD_ALIASES, squash
 
@@ -526,7 +527,7 @@ def _first_spelling(values: pd.Series) -> pd.Series:
         text = np.array([" ".join(v.split()) for v in uniques], dtype=object)
     key_of, _ = pd.factorize(np.array([t.casefold() for t in text], dtype=object))
     _, first = np.unique(key_of, return_index=True)
-    keys = np.append(key_of, -1)[codes]  # per row; -1 where missing
+    keys = per_row(np.append(key_of, -1), codes)  # per row; -1 where missing
     if coded:
         return pd.Series(text_categorical(keys, text[first]), index=values.index, copy=False)
     spelling = pd.array(text[first], dtype=STRING)

@@ -24,7 +24,7 @@ import pandas as pd
 from .dates import DateColumn, NoYear, parse_date_column, resolve_missing_years
 from .mapping import FIELD_TARGETS, SheetPlan
 from .read import RawSheet
-from .rows import Rows, renumbered, used_values, with_none
+from .rows import Rows, per_row, renumbered, used_values, with_none
 from .schema import ACTIVITIES, CHANNELS, OUTCOMES, STAGES, STRING, text_categorical
 from .vocab import (
     StatusMeaning,
@@ -160,7 +160,7 @@ def _text_column(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np
     text[-1] = None
     tcodes, tuniques = pd.factorize(text, use_na_sentinel=True)  # '1' and 1.0 read alike
     tcodes[-1] = -1
-    return tcodes[codes], np.asarray(tuniques, dtype=object), tcodes
+    return per_row(tcodes, codes), np.asarray(tuniques, dtype=object), tcodes
 
 
 class _TextColumns(dict):
@@ -234,7 +234,7 @@ def _categorical(table: np.ndarray, codes: np.ndarray,
     position = {c: i for i, c in enumerate(dtype.categories)}
     cat_codes = np.fromiter((-1 if v is None else position[v] for v in table), dtype=np.int8,
                             count=len(table))
-    return pd.Categorical.from_codes(cat_codes[codes], dtype=dtype)
+    return pd.Categorical.from_codes(per_row(cat_codes, codes), dtype=dtype)
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -492,13 +492,15 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
     # Each column is factorised once; its text Series and raw cells carry those codes.
     text_cols = _TextColumns()
     raw_cols = _RawColumns()
-    filled = np.zeros((width, n), dtype=bool)  # a column per row of the array
+    # per column, whether each row's cell holds text; None where every row's does (most
+    # columns of a big log: found by one reduction, with no array per column)
+    filled: list[np.ndarray | None] = []
     for i in range(width):
         codes, uniques, column = data.coded_column(i)
         text_codes, text_uniques, unique_text_codes = _text_column(codes, uniques)
         text_cols.parts.append((text_codes, text_uniques))
         raw_cols.parts[i] = (codes, uniques, column, text_codes, unique_text_codes)
-        filled[i] = text_codes >= 0
+        filled.append(None if text_codes.min(initial=0) >= 0 else text_codes >= 0)
     out = _Collector(segments, seg, rownums)
     keep = _classify_rows(text_cols, filled, [s.raw.rows[s.plan.header_row] for s in segments],
                           plan, seg, starts, out)
@@ -561,7 +563,7 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
     codes, mapped = map_codes(channel_raw, parse_channel)
     unrecognised = pd.isna(mapped)
     unrecognised[-1] = False  # code -1: no channel written
-    unknown = unrecognised[codes]
+    unknown = per_row(unrecognised, codes)
     for pos in np.flatnonzero(unknown & keep):
         out.problem(pos, _hdr(fields, "channel"), channel_raw.iat[pos],
                     "channel not recognised; counted as 'other'")
@@ -640,18 +642,21 @@ def _hdr(fields: dict, name: str) -> str:
 # ---------------------------------------------------------------------------
 # Rows that are not data.
 # ---------------------------------------------------------------------------
-def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[list[object]],
-                   plan: SheetPlan, seg: np.ndarray, bounds: np.ndarray,
-                   out: _Collector) -> np.ndarray:
+def _classify_rows(text_cols: _TextColumns, filled: list[np.ndarray | None],
+                   headers: list[list[object]], plan: SheetPlan, seg: np.ndarray,
+                   bounds: np.ndarray, out: _Collector) -> np.ndarray:
     """Which rows are data: not blank, not a repeat of their sheet's header (*headers*,
     one per sheet), not a totals row, not a section heading. Sheet *k*'s rows are
-    ``bounds[k]:bounds[k + 1]``, and *seg* gives each row's sheet. *filled* has a
-    row per column: whether each cell holds text."""
-    n = filled.shape[1]
+    ``bounds[k]:bounds[k + 1]``, and *seg* gives each row's sheet. *filled* has an item
+    per column: whether each row's cell holds text, None where every row's does."""
+    n = len(seg)
     keep = np.ones(n, dtype=bool)
     if not n:
         return keep
-    counts = np.add.reduce(filled, axis=0, dtype=np.int32)  # cells filled per row
+    counts = np.full(n, sum(f is None for f in filled), dtype=np.int32)  # filled per row
+    for f in filled:
+        if f is not None:
+            counts += f
     blank = counts == 0
     out.reject(np.flatnonzero(blank), "blank")
     keep &= ~blank
@@ -683,7 +688,7 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
                 continue
             hit = which == j
             if hit.any():  # most columns never repeat their header: no pass over the rows
-                found = np.append(hit, False)[codes]
+                found = per_row(np.append(hit, False), codes)
                 if len(of_sheet) > 1:
                     found &= sheet_keys[seg] == j
                 matches = found.astype(int) if matches is None else matches + found
@@ -695,11 +700,12 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
 
     if width:
         # the first filled cell of each row, coded; its column: usually one column starts them all
-        opening = int(filled.any(axis=1).argmax())
-        if (filled[opening] | blank).all():
+        opening = next((i for i, f in enumerate(filled) if f is None or f.any()), 0)
+        if filled[opening] is None or (filled[opening] | blank).all():
             codes, uniques = text_cols.coded(opening)
         else:
-            first_col = filled.argmax(axis=0)
+            first_col = np.stack([np.ones(n, dtype=bool) if f is None else f
+                                  for f in filled]).argmax(axis=0)
             first_text = np.full(n, None, dtype=object)
             for i in range(width):
                 rows = np.flatnonzero(first_col == i)
@@ -710,7 +716,7 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
         total_of = np.zeros(len(uniques) + 1, dtype=bool)  # the uniques are text
         for k in np.flatnonzero([v[:1] in _TOTALS_FIRST for v in uniques]):
             total_of[k] = _TOTALS.match(uniques[k]) is not None
-        is_total = total_of[codes] & keep & (counts >= 2)
+        is_total = per_row(total_of, codes) & keep & (counts >= 2)
         if is_total.any():  # rare: check the other cells of the candidate rows only
             candidates = np.flatnonzero(is_total)
             others = pd.DataFrame({i: text_cols[i].iloc[candidates] for i in range(width)})
@@ -727,7 +733,7 @@ def _classify_rows(text_cols: _TextColumns, filled: np.ndarray, headers: list[li
         heading_of = np.zeros(len(uniques) + 1, dtype=bool)
         if single.any():
             heading_of[:-1] = [bool(_looks_like_heading(v)) for v in uniques]
-        heading = single & heading_of[codes]
+        heading = single & per_row(heading_of, codes)
         out.reject(np.flatnonzero(heading), "section heading")
         keep &= ~heading
     return keep
@@ -816,12 +822,12 @@ def _split_name_role(frame: _Columns, has_title_column: bool) -> None:
 
 def _clean_company(frame: _Columns, company: pd.Series, out: _Collector) -> None:
     codes, has_url = map_codes(company, lambda v: _PAREN_URL.search(v) is not None)
-    has_url = (has_url == True)[codes]  # noqa: E712
+    has_url = per_row(has_url == True, codes)  # noqa: E712
     for pos in np.flatnonzero(has_url):
         out.problem(pos, "company", company.iat[pos], "web address removed from the company name")
     codes, cleaned = map_codes(company, lambda v: " ".join(_PAREN_URL.sub(" ", v).split()))
     keys, names = pd.factorize(cleaned, use_na_sentinel=True)  # 'Acme (acme.com)' is 'Acme'
-    frame["company"] = text_categorical(keys[codes], names)
+    frame["company"] = text_categorical(per_row(keys, codes), names)
 
 
 def _activity(sources, fields, n, out: _Collector, keep) -> pd.Categorical:
@@ -834,7 +840,7 @@ def _activity(sources, fields, n, out: _Collector, keep) -> pd.Categorical:
     codes, mapped = map_codes(values, parse_activity)
     unread = pd.isna(mapped)
     unread[-1] = False  # code -1: nothing written
-    for pos in np.flatnonzero(unread[codes] & keep):
+    for pos in np.flatnonzero(per_row(unread, codes) & keep):
         out.problem(pos, header, values.iat[pos],
                     f"not 'networking' or 'application'; read as '{default}'")
     return _categorical(np.where(pd.isna(mapped), default, mapped), codes, _ACTIVITY_DTYPE)
@@ -932,12 +938,13 @@ def _sum_counts(sources, out: _Collector, keep, *, names_count: bool) -> pd.Seri
     total, missing = 0, True
     for header, values in sources:
         codes, mapped = map_codes(values, lambda v: _count_cell(v, names_count))
-        bad = np.asarray([isinstance(m, str) and m == "?" for m in mapped], dtype=bool)[codes]
+        bad = per_row(np.asarray([isinstance(m, str) and m == "?" for m in mapped], dtype=bool),
+                      codes)
         for pos in np.flatnonzero(bad & keep):
             out.problem(pos, header, values.cell(pos), "not a number or yes/no; left empty")
         counted = np.asarray([isinstance(m, int) for m in mapped], dtype=bool)  # not None, '?'
-        total = total + np.where(counted, mapped, 0).astype(np.int64)[codes]
-        missing = missing & ~counted[codes]  # no count in any column so far
+        total = total + per_row(np.where(counted, mapped, 0).astype(np.int64), codes)
+        missing = missing & ~per_row(counted, codes)  # no count in any column so far
     return pd.Series(pd.arrays.IntegerArray(total, missing))
 
 
@@ -966,12 +973,12 @@ def _any_flag(sources, out: _Collector, keep) -> np.ndarray | None:
     for header, values in sources:
         codes, table = map_codes(values, _flag_cell)
         bad_of = np.asarray([isinstance(m, str) and m == "?" for m in table], dtype=bool)
-        bad = bad_of[codes]
+        bad = per_row(bad_of, codes)
         for pos in np.flatnonzero(bad & keep):
             out.problem(pos, header, values.cell(pos), "not yes/no; left empty")
         answer_of = np.array([1 if m is True else 0 if m is False else -1 for m in table],
                              dtype=np.int8)  # not yes/no: -1, as an empty cell
-        mapped = answer_of[codes]
+        mapped = per_row(answer_of, codes)
         if result is None:
             result = mapped
         else:
@@ -991,7 +998,7 @@ def _statuses(frame, source, fields, out: _Collector,
             codes, table = map_codes(values, parse)
             unknown = pd.isna(table)
             unknown[-1] = False  # code -1: an empty cell
-            bad = unknown[codes] & keep
+            bad = per_row(unknown, codes) & keep
             for pos in np.flatnonzero(bad):
                 out.problem(pos, header, values.iat[pos],
                             "status not recognised; stage read from the other columns")
@@ -1038,7 +1045,7 @@ def _derive_stage(frame: _Columns, flags: dict,
             hit = np.array([m is not None and getattr(m, attr) is want for m in meanings],
                            dtype=bool)  # last slot: no meaning (code -1)
             if hit.any():  # most meanings say nothing of most stages
-                acc = acc | hit[codes]
+                acc = acc | per_row(hit, codes)
         return acc
 
     # outcomes as codes of OUTCOMES (-1: none yet), so the column is built without hashing
@@ -1048,7 +1055,7 @@ def _derive_stage(frame: _Columns, flags: dict,
     for codes, uniques in factorized:  # the first status-like column naming an outcome wins
         table = np.array([-1 if m is None or m.outcome is None else OUTCOMES.index(m.outcome)
                           for m in uniques], dtype=np.int8)
-        outcome = np.where(outcome < 0, table[codes], outcome)
+        outcome = np.where(outcome < 0, per_row(table, codes), outcome)
     outcome = np.where(truth(flags["stage_rejected"]) & (outcome != offer_), rejected, outcome)
     outcome = np.where((outcome < 0) & truth(flags["stage_open"]), open_, outcome)
 
@@ -1130,7 +1137,7 @@ def _referrals_named(frame: _Columns, referred_by: pd.Series, seg: np.ndarray) -
     found, counts = np.unique(pair_keys(naming, who_ids), return_counts=True)
     is_named = np.zeros(width + 1, dtype=bool)  # [-1]: id -1, no name (no contact)
     is_named[who_ids] = True
-    rows = np.flatnonzero(is_named[contact_id_of][contact_codes])
+    rows = np.flatnonzero(per_row(is_named[contact_id_of], contact_codes))
     wanted = pair_keys(rows, contact_id_of[contact_codes[rows]])
     at = np.clip(np.searchsorted(found, wanted), 0, max(len(found) - 1, 0))
     result = np.zeros(n, dtype=int)
@@ -1155,7 +1162,7 @@ def _has_stage_info(source, fields, seg: np.ndarray, sheets: int) -> np.ndarray:
                 return found
     for _, values in source("outcome"):
         codes, squashed = map_codes(values, squash)  # per distinct value, not per row
-        said = np.append(squashed[:-1] != "open", False)[codes]  # [-1]: an empty cell
+        said = per_row(np.append(squashed[:-1] != "open", False), codes)  # [-1]: empty
         found |= _per_sheet(said, seg, sheets)
     return found
 
@@ -1170,7 +1177,7 @@ def _identifying(frame: _Columns, plan: SheetPlan,
             FIELD_TARGETS.get(c.field or "") in ("stage", "outcome")
         if textual and c.how != "ignore":
             codes, table = map_codes(cells[c.index], _is_text)
-            ident |= table.astype(bool)[codes] & (codes >= 0)
+            ident |= per_row(table.astype(bool), codes) & (codes >= 0)
     return ident
 
 

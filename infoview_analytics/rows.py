@@ -11,8 +11,8 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["Rows", "ColumnRows", "factorize_cells", "renumbered", "used_extent", "used_values",
-           "with_none"]
+__all__ = ["Rows", "ColumnRows", "factorize_cells", "per_row", "renumbered", "used_extent",
+           "used_values", "with_none"]
 
 
 class Rows(Sequence):
@@ -233,7 +233,14 @@ def renumbered(codes: np.ndarray, uniques: np.ndarray,
         return np.maximum(shifted, -1, out=shifted), uniques[kept[0]: kept[-1] + 1]
     lookup = np.full(len(uniques) + 1, -1, dtype=np.intp)  # [-1]: code -1
     lookup[kept] = np.arange(len(kept))
-    return lookup[codes], uniques[kept]
+    return per_row(lookup, codes), uniques[kept]
+
+
+def per_row(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``table[codes]`` for a *table* of numbers, flags or dates looked up per distinct
+    value (code -1 takes its last item): :func:`numpy.take`, about twice as fast as
+    indexing with the readers' int32 codes. (Indexing stays faster for objects.)"""
+    return np.take(table, codes)
 
 
 def with_none(uniques: np.ndarray) -> np.ndarray:
