@@ -34,7 +34,7 @@ from .normalise import PROBLEMS_PER_KIND, Segment, batches, normalise_sheets
 from .processes import usable_cores
 from .read import RawSheet, iter_input_files, read_file
 from .rows import per_row
-from .schema import COLUMN_NAMES, STRING, conform, empty_log, text_categorical
+from .schema import STRING, conform, empty_log, text_categorical
 from .vocab import FIELD_ALIASES, squash
 
 __all__ = ["load_log", "load_log_with_report", "LoadReport", "FileReport", "SheetReport"]
@@ -497,8 +497,7 @@ def _finish(log: pd.DataFrame) -> pd.DataFrame:
     for name in ("company", "industry"):
         if name in log:
             log[name] = _first_spelling(log[name])
-    extras = [c for c in log.columns if c not in COLUMN_NAMES]
-    return conform(log[[c for c in COLUMN_NAMES if c in log] + extras])
+    return conform(log)  # canonical columns in order, then the extras as they come
 
 
 def _first_spelling(values: pd.Series) -> pd.Series:

@@ -196,6 +196,8 @@ def find_header_row(rows: list[list[object]], *, scan: int = 30) -> tuple[int | 
         texts = [c for c in row if isinstance(c, str) and c.strip()]
         if len(texts) < 2 and not (len(texts) == 1 and len(rows) > i + 1 and len(row) == 1):
             continue
+        if len(set(texts)) <= len(best_fields):
+            continue  # naming a field per distinct text, it could not name more: not matched
         fields = {f for f in (match_header(t)[0] for t in texts) if f}
         if len(fields) > len(best_fields):
             best, best_fields = i, fields
@@ -292,14 +294,20 @@ def _flag_like(values: list[object]) -> float:
 
     if not values:
         return 0.0
+
+    def reads(v: object) -> bool:
+        if isinstance(v, (bool, int, float)) or hasattr(v, "year"):
+            return True
+        text = str(v)
+        return parse_yes_no(text) != "?" or parse_date_text(text) is not None \
+            or _all_dates(text)
+
+    seen: dict[tuple[type, object], bool] = {}  # a flag column repeats a few values
     good = 0
     for v in values:
-        if isinstance(v, (bool, int, float)) or hasattr(v, "year"):
-            good += 1
-            continue
-        text = str(v)
-        if parse_yes_no(text) != "?" or parse_date_text(text) is not None or _all_dates(text):
-            good += 1
+        key = (type(v), v)
+        known = seen.get(key)
+        good += seen.setdefault(key, reads(v)) if known is None else known
     return good / len(values)
 
 
