@@ -1373,7 +1373,9 @@ def _coded_table(columns: list[tuple[np.ndarray, np.ndarray]], first: list[str],
     codes, uniques, dense = [], [], []
     for j, (column, values) in enumerate(columns):
         # a cell of only whitespace is empty; a spreadsheet error is emptied and reported
-        space = np.fromiter((not v.strip() for v in values), dtype=bool, count=len(values))
+        # (isspace: what strip() strips, with no copy made)
+        space = np.fromiter((not v or v.isspace() for v in values), dtype=bool,
+                            count=len(values))
         error = np.fromiter((v.startswith("#") and v.strip() in EXCEL_ERRORS for v in values),
                             dtype=bool, count=len(values))
         for k in np.flatnonzero(error):
