@@ -160,7 +160,8 @@ def _text_column(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np
     text[-1] = None
     tcodes, tuniques = pd.factorize(text, use_na_sentinel=True)  # '1' and 1.0 read alike
     tcodes[-1] = -1
-    return per_row(tcodes, codes), np.asarray(tuniques, dtype=object), tcodes
+    # per row in the codes' own dtype (the readers' int32: half the memory of intp)
+    return per_row(tcodes.astype(codes.dtype), codes), np.asarray(tuniques, dtype=object), tcodes
 
 
 class _TextColumns(dict):
