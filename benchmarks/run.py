@@ -8,7 +8,9 @@ The loader's cases fork (a big sheet is parsed beside the security scan, a folde
 is read by a pool); their memory is that of the process tree, sampled in one more
 run: the sampling itself slows the run it is in, so the timed runs do not sample.
 Timings on a shared machine are noisy, so every target is a *ratio* against a
-baseline measured in the same run:
+baseline measured in the same run, of medians over five runs by default (a median of
+three moved a 100k .csv ratio between 2.7x and 3.4x from one run to the next; the
+slow ``pandas.read_excel`` reference runs three times at most):
 
 * (a) the fastest raw reader: ``fastexcel`` (calamine to Arrow, eagerly) for .xlsx,
   ``pandas.read_csv`` for .csv; without ``fastexcel`` (a dependency; if it is missing), the
@@ -22,7 +24,7 @@ Inputs are generated once with :mod:`infoview_analytics.sample` and cached
 
 Examples::
 
-    python -m benchmarks.run                       # 1k, 10k, 100k, 1M; 3 repetitions
+    python -m benchmarks.run                       # 1k, 10k, 100k, 1M; 5 repetitions
     python -m benchmarks.run --sizes 1k,10k --repeat 1
     python -m benchmarks.run --sizes 1k --repeat 1 --quick   # seconds; smoke test
 """
@@ -351,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1k,10k,100k,1M",
                         help="comma-separated lead counts: 1k, 10k, 100k, 1M")
-    parser.add_argument("--repeat", type=int, default=3, help="fresh processes per case")
+    parser.add_argument("--repeat", type=int, default=5, help="fresh processes per case")
     parser.add_argument("--quick", action="store_true",
                         help="small stand-ins for the 1M-lead, 200-file and 20k-lead cases")
     parser.add_argument("--naive-1m", action="store_true",
@@ -420,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
                      Case(f"load_{kind}", n, repeat, raise_limits=n >= BIG,
                           forks=kind == "xlsx")]
             if kind == "xlsx" and not skip_naive:
-                cases.append(Case("naive_xlsx", n, 1 if n >= BIG else repeat))
+                cases.append(Case("naive_xlsx", n, 1 if n >= BIG else min(repeat, 3)))
             raw, load, *rest = measure_together(cases)
             naive = rest[0] if rest else None
             print(f"  (a) raw reader   {_time(raw)}, {raw.rss:.0f} MB"
