@@ -47,7 +47,7 @@ import pyarrow.csv as pa_csv
 import python_calamine as calamine
 
 from .processes import usable_cores
-from .rows import ColumnRows, used_extent
+from .rows import ColumnRows, per_row, used_extent
 
 try:  # a dependency, but where it cannot be installed every sheet is read cell by cell
     import fastexcel
@@ -442,7 +442,8 @@ def _encode(column) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def _coded(encoded: pa.DictionaryArray, kind: pa.DataType) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_encode`'s ``(codes, uniques)`` of a column of *kind*, dictionary-encoded."""
+    """:func:`_encode`'s ``(codes, uniques)`` of a column of *kind*, dictionary-encoded:
+    every one of the uniques is some cell's."""
     # int32, half the memory of intp; with no nulls left, a read-only view of Arrow's
     # buffer, not a copy (each fresh page costs more than the copy on small machines)
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
@@ -453,15 +454,24 @@ def _coded(encoded: pa.DictionaryArray, kind: pa.DataType) -> tuple[np.ndarray, 
     uniques[:] = values
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         empty = np.flatnonzero(uniques == "")
-        if len(empty):  # an empty text cell reads as an empty cell
-            codes = np.where(codes == empty[0], np.int32(-1), codes)
+        if len(empty):  # an empty text cell reads as an empty cell: its value goes
+            remap = np.arange(len(uniques) + 1, dtype=np.int32)  # [-1]: code -1
+            remap[empty[0]:] -= 1
+            remap[empty[0]] = remap[-1] = -1
+            codes, uniques = per_row(remap, codes), np.delete(uniques, empty[0])
     return codes, uniques
 
 
 def _join(head: np.ndarray, tail: list[tuple[np.ndarray, np.ndarray]],
           n_tail: int) -> ColumnRows | None:
-    """Head rows and tail columns as one :class:`ColumnRows`, trailing empties trimmed."""
+    """Head rows and tail columns as one :class:`ColumnRows`, trailing empties trimmed.
+
+    The first row stays apart, as cells (the rows' head): a header there is then not
+    among the codes of the rows under it, which are used as they are, with no
+    renumbering (a pass over each column of a big sheet).
+    """
     width = max(head.shape[1], len(tail))
+    below = HEAD_ROWS - 1  # head rows coded with the tail
     codes: list[np.ndarray] = []
     uniques: list[np.ndarray] = []
     for j in range(width):
@@ -472,16 +482,23 @@ def _join(head: np.ndarray, tail: list[tuple[np.ndarray, np.ndarray]],
         kinds.update({type(tail_uniques[0])} if len(tail_uniques) else ())  # one kind each
         if bool in kinds and kinds & {int, float}:
             return None  # True and 1.0 are one value to pandas: keep them apart cell by cell
-        values = np.concatenate([head_cells, tail_uniques])
+        values = np.concatenate([head_cells[1:], tail_uniques])
         first, seen = pd.factorize(values, use_na_sentinel=True)
         # one array per column, the tail's codes looked up straight into it (int32: the
         # columns are this sheet's largest arrays)
-        column = np.empty(HEAD_ROWS + n_tail, dtype=np.int32)
-        column[:HEAD_ROWS] = first[:HEAD_ROWS]
-        np.take(np.append(first[HEAD_ROWS:], -1).astype(np.int32), tail_codes,
-                out=column[HEAD_ROWS:], mode="wrap")  # [-1]: code -1, an empty cell
+        column = np.empty(below + n_tail, dtype=np.int32)
+        column[:below] = first[:below]
+        np.take(np.append(first[below:], -1).astype(np.int32), tail_codes,
+                out=column[below:], mode="wrap")  # [-1]: code -1, an empty cell
         codes.append(column)
         uniques.append(np.asarray(seen, dtype=object))
     n, width = used_extent(codes)
-    return ColumnRows([c[:n] for c in codes[:width]], uniques[:width], n, ordered=True)
+    top = np.full((1, max(width, head.shape[1])), None, dtype=object)
+    top[0, : head.shape[1]] = head[0]
+    width = max(width, max((j + 1 for j, v in enumerate(top[0]) if v is not None), default=0))
+    if not width:
+        return ColumnRows([], [], 0)
+    # dense: every value is some cell's, the head's or the tail's (see _coded)
+    return ColumnRows([c[:n] for c in codes[:width]], uniques[:width], n, ordered=True,
+                      dense=[True] * width, head=top[:, :width])
 
