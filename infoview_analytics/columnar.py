@@ -397,19 +397,23 @@ def _encode_all(holder: list) -> list[tuple[np.ndarray, np.ndarray] | None]:
     encoded from the parse, and are only gathered: a thread would not pay.
     """
     table = holder.pop()
-    columns = table.columns
-    hashed = any(not pa.types.is_dictionary(c.type) for c in columns)
-    del table
+    if (table.num_columns > 1 and usable_cores() > 1
+            and any(not pa.types.is_dictionary(c.type) for c in table.columns)):
+        columns = table.columns
+        del table
 
-    def encode(i: int) -> tuple[np.ndarray, np.ndarray] | None:
-        column, columns[i] = columns[i], None  # its cells go once it is encoded
-        return _encode(column)
+        def encode(i: int) -> tuple[np.ndarray, np.ndarray] | None:
+            column, columns[i] = columns[i], None  # its cells go once it is encoded
+            return _encode(column)
 
-    if hashed and len(columns) > 1 and usable_cores() > 1:
         with ThreadPoolExecutor(2) as pool:
             encoded = list(pool.map(encode, range(len(columns))))
     else:
-        encoded = [encode(i) for i in range(len(columns))]
+        encoded = []
+        for name in table.column_names:
+            encoded.append(_encode(table.column(name)))
+            table = table.drop_columns([name])
+        del table
     pa.default_memory_pool().release_unused()  # the allocator would keep the cells' pages
     return encoded
 
