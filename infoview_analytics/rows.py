@@ -85,8 +85,8 @@ class ColumnRows(Rows):
     even the count is needed.
 
     *head*, a 2-D object array, holds the first rows as cells, above the coded ones (a
-    text table's first record, read apart from Arrow's parse of the records under it:
-    their codes then need no renumbering at all).
+    text table's first record or a big sheet's first row, kept out of the coding of
+    the rows under it: a header there leaves their codes needing no renumbering).
     """
 
     __slots__ = ("_codes", "_uniques", "_n", "_origin", "_head")
