@@ -26,7 +26,8 @@ test: $(BIN)/infoview lint
 sample: $(BIN)/infoview
 	$(BIN)/python -m infoview_analytics.sample data
 
-# Speed and scale benchmark (see benchmarks/run.py; ~30 min with the 1M-lead cases).
+# Speed and scale benchmark (see benchmarks/run.py; about 8 min on 2 cores, inputs
+# generated and cached by the first run included).
 bench: $(BIN)/infoview
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m benchmarks.run
