@@ -21,7 +21,7 @@ import struct
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -1212,10 +1212,8 @@ def _split_fast(start: tuple[str, int, int] | None, delimiter: str
     # a log repeats its values: each distinct one is tested once, blank or spreadsheet error
     codes, uniques = pd.factorize(grid.ravel())
     codes = codes.reshape(grid.shape)
-    space = np.fromiter((not u.strip() for u in uniques), dtype=bool, count=len(uniques))
+    space, error = _blank_or_error(uniques)
     grid[space[codes]] = None
-    error = np.fromiter((u.startswith("#") and u.strip() in EXCEL_ERRORS for u in uniques),
-                        dtype=bool, count=len(uniques))
     return grid, error[codes]
 
 
@@ -1363,21 +1361,14 @@ def _coded_table(columns: list[tuple[np.ndarray, np.ndarray]], first: list[str],
     errors as cell problems. The first record and the blank lines are the rows' head."""
     top = blank + 1  # rows held as cells, above the coded ones
     head = np.full((top, len(first)), None, dtype=object)
-    errors = []
-    for j, cell in enumerate(first):  # the rules below, for one row of cells
-        if cell.startswith("#") and cell.strip() in EXCEL_ERRORS:
-            errors.append((blank, j, cell.strip()))
-        elif cell.strip():
-            head[blank, j] = cell
-    head_width = max((j + 1 for j, cell in enumerate(first) if cell.strip()), default=0)
+    space, error = _blank_or_error(first)
+    kept = ~(space | error)
+    head[blank, kept] = np.asarray(first, dtype=object)[kept]
+    errors = [(blank, int(j), first[j].strip()) for j in np.flatnonzero(error)]
+    head_width = int(np.flatnonzero(~space).max(initial=-1)) + 1  # error cells count
     codes, uniques, dense = [], [], []
     for j, (column, values) in enumerate(columns):
-        # a cell of only whitespace is empty; a spreadsheet error is emptied and reported
-        # (isspace: what strip() strips, with no copy made)
-        space = np.fromiter((not v or v.isspace() for v in values), dtype=bool,
-                            count=len(values))
-        error = np.fromiter((v.startswith("#") and v.strip() in EXCEL_ERRORS for v in values),
-                            dtype=bool, count=len(values))
+        space, error = _blank_or_error(values)
         for k in np.flatnonzero(error):
             errors.extend((top + int(i), j, values[k].strip())
                           for i in np.flatnonzero(column == k))
@@ -1432,6 +1423,14 @@ def _text_errors(grid: np.ndarray) -> list[tuple[int, int, str, str]]:
     """Excel error values saved as text (#REF!, #N/A ...): made empty, each reported."""
     errors = np.vectorize(_is_error_text, otypes=[bool])(grid) if grid.size else None
     return [] if errors is None else _grid_errors(grid, errors)
+
+
+def _blank_or_error(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per text: whether it is only whitespace (an empty cell), and whether it is a
+    spreadsheet error value (emptied, and reported)."""
+    # (isspace: what strip() strips, with no copy made)
+    space = np.fromiter((not t or t.isspace() for t in texts), dtype=bool, count=len(texts))
+    return space, np.fromiter(map(_is_error_text, texts), dtype=bool, count=len(texts))
 
 
 def _is_error_text(cell: object) -> bool:
