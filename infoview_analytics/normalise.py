@@ -43,7 +43,9 @@ PROBLEMS_PER_KIND = 50
 #: Years an outreach log's dates can plausibly fall in; others are reported and left empty.
 PLAUSIBLE_YEARS = (1970, 2100)
 _TOTALS = re.compile(r"^(grand )?totals?\b|^sum\b|^count\b|^average\b|^subtotal", re.I)
-_TOTALS_FIRST = frozenset("ACGSTacgst\u017f")  # what _TOTALS's first letter matches (ſ: s)
+#: what _TOTALS's first two letters match, casefolded (ſ folds to s): most names are spared
+#: the regex
+_TOTALS_START = frozenset({"gr", "to", "su", "co", "av"})
 _NAME_ROLE = re.compile(r"^\s*([^()]+?)\s*\(([^()]*)\)\s*$")
 _PAREN_URL = re.compile(r"\s*\((?:https?://|www\.)[^)]*\)\s*")
 _ITEM_SPLIT = re.compile(r"\s*(?:,|;|/|\band\b|&|\n)\s*")
@@ -108,6 +110,8 @@ def _factorize(values) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
 def _filled(values: pd.Series) -> np.ndarray:
     """``values.notna()`` as an array; from its registered codes where it has them (a
     check of 100,000 text cells one by one costs more than the rest of a rule)."""
+    if isinstance(values, _RawColumn):
+        return values.codes >= 0
     known = _registered(values)
     return known[0] >= 0 if known is not None else values.notna().to_numpy()
 
@@ -168,7 +172,8 @@ class _TextColumns(dict):
     """Each column's cleaned text as a Series, registered with its codes so that mapping
     it again costs only the distinct values; made when first asked for, as most columns
     of a log are read as dates, numbers or flags instead (:class:`_RawColumns`).
-    :meth:`coded` gives a column's text codes without making its Series."""
+    :meth:`coded` gives a column's text codes, and :meth:`column` the column coded, for
+    rules that map its distinct texts, without making its Series."""
 
     def __init__(self):
         super().__init__()
@@ -176,6 +181,10 @@ class _TextColumns(dict):
 
     def coded(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         return self.parts[i]
+
+    def column(self, i: int) -> _RawColumn:
+        codes, uniques = self.parts[i]
+        return _RawColumn(codes, uniques, None, None)  # each text is some cell's
 
     def __missing__(self, i: int) -> pd.Series:
         codes, uniques = self.parts[i]
@@ -192,7 +201,7 @@ class _RawColumn:
 
     codes: np.ndarray  # -1: empty, or blank (no text)
     uniques: np.ndarray
-    used: np.ndarray  # which uniques some non-blank cell holds
+    used: np.ndarray | None  # which uniques some non-blank cell holds (None: each)
     cells: np.ndarray | None  # the cells where the sheet holds them: 1.0 stays 1.0 beside True
 
     def cell(self, pos: int) -> object:
@@ -410,6 +419,11 @@ class _Columns(dict):
             value = pd.Series(value, index=self.index)  # a scalar for every row
         super().__setitem__(name, value)
 
+    def array(self, name: str) -> np.ndarray | pd.api.extensions.ExtensionArray:
+        """*name*'s values as they are held, without making a Series of them."""
+        value = super().__getitem__(name)
+        return value.array if isinstance(value, pd.Series) else value
+
     def __getitem__(self, name: str) -> pd.Series:
         value = super().__getitem__(name)
         if not isinstance(value, pd.Series):  # cells held as objects are read as objects
@@ -511,6 +525,11 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
         """Cleaned text of the columns feeding *name*."""
         return [(c.header, text_cols[c.index]) for c in fields.get(name, [])]
 
+    def coded_text(name: str) -> list[tuple[str, _RawColumn]]:
+        """:func:`source`'s columns kept coded, for rules that map distinct texts (and
+        read a cell only to report it)."""
+        return [(c.header, text_cols.column(c.index)) for c in fields.get(name, [])]
+
     def raw_values(name: str) -> list[tuple[str, _RawColumn]]:
         """Cells as read (dates stay dates, numbers stay numbers), blanks as None."""
         return [(c.header, raw_cols[c.index]) for c in fields.get(name, [])]
@@ -571,7 +590,7 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
     mapped = np.where(unrecognised, "other", mapped)
     mapped[-1] = "unknown"
     frame["channel"] = _categorical(mapped, codes, CHANNEL_DTYPE)
-    frame["activity"] = _activity(source("activity"), fields, n, out, keep)
+    frame["activity"] = _activity(coded_text("activity"), fields, n, out, keep)
 
     # Dates: day-first or not, and the years of dates without one, are each sheet's own.
     notes: list[list[str]] = [[*s.raw.notes] for s in segments]
@@ -591,21 +610,22 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
         frame[name] = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
     # Counts and flags.
-    frame["followups"] = _sum_counts(raw_values("followups"), out, keep, names_count=False)
-    frame["referrals"] = _sum_counts(raw_values("referrals"), out, keep, names_count=True)
+    frame["followups"] = pd.arrays.IntegerArray(
+        *_sum_counts(raw_values("followups"), out, keep, names_count=False))
+    referrals = _sum_counts(raw_values("referrals"), out, keep, names_count=True)
     named = _referrals_named(frame, texts["referred_by"] if "referred_by" in fields
                              else frame["referred_by"], seg)
-    if named.any():
-        frame["referrals"] = frame["referrals"].mask(
-            named > frame["referrals"].fillna(0).to_numpy(), pd.Series(named)).astype("Int64")
+    more = named > referrals[0]  # (a missing count is 0 here)
+    if more.any():  # leads naming this one count, where the log counts fewer
+        referrals = np.where(more, named, referrals[0]), referrals[1] & ~more
     flags = {name: _any_flag(raw_values(name), out, keep)
              for name in ("responded", "info_interview", "thank_you", "job_interview", "offer",
                           "contacted_flag", "stage_responded", "stage_job_interview",
                           "stage_rejected", "stage_open")}
-    statuses = _statuses(frame, source, fields, out, keep)
-    has_stage_info = _has_stage_info(source, fields, seg, len(segments)) | _per_sheet(
+    statuses = _statuses(coded_text, out, keep)
+    has_stage_info = _has_stage_info(coded_text, seg, len(segments)) | _per_sheet(
         named > 0, seg, len(segments))
-    _derive_stage(frame, flags, statuses, has_stage_info[seg])
+    _derive_stage(frame, flags, statuses, referrals, has_stage_info[seg])
 
     # Extras: every other column is kept.
     for c in plan.columns:
@@ -617,14 +637,18 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
     out.reject(np.flatnonzero(no_id), "no identifying value (no contact, company, status, "
                                       "notes or other text)")
     keep &= identifying
-    frame["source_row"] = rownums
+    frame["source_row"] = pd.arrays.IntegerArray(rownums, np.zeros(n, dtype=bool))
     for name, values in (("source_file", [s.source_file for s in segments]),
                          ("source_sheet", [s.raw.sheet for s in segments])):
         frame[name] = pd.array(values, dtype=STRING).take(seg)
     result = frame.kept(keep)
     problems, rejected = out.finish(keep)
-    kept = rownums[keep]
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(seg[keep], minlength=len(segments)))])
+    if keep.all():  # every row kept (as in most logs): nothing to gather
+        kept, bounds = rownums, starts
+    else:
+        kept = rownums[keep]
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(seg[keep],
+                                                            minlength=len(segments)))])
     return result, [SheetResult(int(sizes[k]), kept[bounds[k]:bounds[k + 1]], rejected[k],
                                 problems[k], notes[k]) for k in range(len(segments))]
 
@@ -715,7 +739,7 @@ def _classify_rows(text_cols: _TextColumns, filled: list[np.ndarray | None],
                     first_text[rows] = with_none(uniques)[codes[rows]]
             codes, uniques = pd.factorize(first_text, use_na_sentinel=True)
         total_of = np.zeros(len(uniques) + 1, dtype=bool)  # the uniques are text
-        for k in np.flatnonzero([v[:1] in _TOTALS_FIRST for v in uniques]):
+        for k in np.flatnonzero([v[:2].casefold() in _TOTALS_START for v in uniques]):
             total_of[k] = _TOTALS.match(uniques[k]) is not None
         is_total = per_row(total_of, codes) & keep & (counts >= 2)
         if is_total.any():  # rare: check the other cells of the candidate rows only
@@ -823,9 +847,10 @@ def _split_name_role(frame: _Columns, has_title_column: bool) -> None:
 
 def _clean_company(frame: _Columns, company: pd.Series, out: _Collector) -> None:
     codes, has_url = map_codes(company, lambda v: _PAREN_URL.search(v) is not None)
-    has_url = per_row(has_url == True, codes)  # noqa: E712
-    for pos in np.flatnonzero(has_url):
-        out.problem(pos, "company", company.iat[pos], "web address removed from the company name")
+    if (has_url == True).any():  # noqa: E712
+        for pos in np.flatnonzero(per_row(has_url == True, codes)):  # noqa: E712
+            out.problem(pos, "company", company.iat[pos],
+                        "web address removed from the company name")
     codes, cleaned = map_codes(company, lambda v: " ".join(_PAREN_URL.sub(" ", v).split()))
     keys, names = pd.factorize(cleaned, use_na_sentinel=True)  # 'Acme (acme.com)' is 'Acme'
     frame["company"] = text_categorical(per_row(keys, codes), names)
@@ -842,7 +867,7 @@ def _activity(sources, fields, n, out: _Collector, keep) -> pd.Categorical:
     unread = pd.isna(mapped)
     unread[-1] = False  # code -1: nothing written
     for pos in np.flatnonzero(per_row(unread, codes) & keep):
-        out.problem(pos, header, values.iat[pos],
+        out.problem(pos, header, values.cell(pos),
                     f"not 'networking' or 'application'; read as '{default}'")
     return _categorical(np.where(pd.isna(mapped), default, mapped), codes, _ACTIVITY_DTYPE)
 
@@ -931,22 +956,23 @@ def _count_cell(value: object, names_count: bool) -> object:
     return "?"
 
 
-def _sum_counts(sources, out: _Collector, keep, *, names_count: bool) -> pd.Series:
-    """Sum of several count columns (follow-up 1, follow-up 2 ...); empty if all are empty."""
-    if not sources:
-        return pd.Series(pd.arrays.IntegerArray(np.zeros(len(keep), dtype=np.int64),
-                                                np.ones(len(keep), dtype=bool)))
-    total, missing = 0, True
-    for header, values in sources:
+def _sum_counts(sources, out: _Collector, keep, *, names_count: bool
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of several count columns (follow-up 1, follow-up 2 ...) per row, and whether
+    each row's are all empty (its sum then 0): an ``IntegerArray``'s values and mask."""
+    total, missing = np.zeros(len(keep), dtype=np.int64), np.ones(len(keep), dtype=bool)
+    for k, (header, values) in enumerate(sources):
         codes, mapped = map_codes(values, lambda v: _count_cell(v, names_count))
-        bad = per_row(np.asarray([isinstance(m, str) and m == "?" for m in mapped], dtype=bool),
-                      codes)
-        for pos in np.flatnonzero(bad & keep):
-            out.problem(pos, header, values.cell(pos), "not a number or yes/no; left empty")
+        bad_of = np.asarray([isinstance(m, str) and m == "?" for m in mapped], dtype=bool)
+        if bad_of.any():
+            for pos in np.flatnonzero(per_row(bad_of, codes) & keep):
+                out.problem(pos, header, values.cell(pos), "not a number or yes/no; left empty")
         counted = np.asarray([isinstance(m, int) for m in mapped], dtype=bool)  # not None, '?'
-        total = total + per_row(np.where(counted, mapped, 0).astype(np.int64), codes)
-        missing = missing & ~per_row(counted, codes)  # no count in any column so far
-    return pd.Series(pd.arrays.IntegerArray(total, missing))
+        count = per_row(np.where(counted, mapped, 0).astype(np.int64), codes)
+        empty = per_row(~counted, codes)
+        # no count in any column so far
+        total, missing = (count, empty) if k == 0 else (total + count, missing & empty)
+    return total, missing
 
 
 def _flag_cell(value: object) -> object:
@@ -988,8 +1014,7 @@ def _any_flag(sources, out: _Collector, keep) -> np.ndarray | None:
     return result
 
 
-def _statuses(frame, source, fields, out: _Collector,
-              keep) -> list[tuple[np.ndarray, np.ndarray]]:
+def _statuses(source, out: _Collector, keep) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per status-like column (outcome column first): codes and a StatusMeaning (or None)
     per distinct value, the last entry (code -1) None."""
     arrays = []
@@ -1001,7 +1026,7 @@ def _statuses(frame, source, fields, out: _Collector,
             unknown[-1] = False  # code -1: an empty cell
             bad = per_row(unknown, codes) & keep
             for pos in np.flatnonzero(bad):
-                out.problem(pos, header, values.iat[pos],
+                out.problem(pos, header, values.cell(pos),
                             "status not recognised; stage read from the other columns")
             arrays.append((codes, table))
     return arrays
@@ -1025,9 +1050,11 @@ def _parse_history(value: object) -> StatusMeaning | None:
 
 def _derive_stage(frame: _Columns, flags: dict,
                   statuses: list[tuple[np.ndarray, np.ndarray]],
-                  has_stage_info: np.ndarray) -> None:
+                  referrals: tuple[np.ndarray, np.ndarray], has_stage_info: np.ndarray) -> None:
     """Furthest stage wins: every signal is OR-ed; a later 'Rejected' erases nothing.
-    *has_stage_info* says per row whether its sheet records progress at all."""
+    *referrals* are the counts and which are missing (:func:`_sum_counts`); a referred
+    lead's missing count becomes 1. *has_stage_info* says per row whether its sheet
+    records progress at all."""
     n = len(frame.index)
     nowhere = np.zeros(n, bool)  # read only: every rule below makes new arrays
 
@@ -1049,6 +1076,9 @@ def _derive_stage(frame: _Columns, flags: dict,
                 acc = acc | per_row(hit, codes)
         return acc
 
+    def dated(name: str) -> np.ndarray:
+        return ~np.isnat(np.asarray(frame.array(name)))
+
     # outcomes as codes of OUTCOMES (-1: none yet), so the column is built without hashing
     open_, offer_, rejected, declined = (OUTCOMES.index(o) for o in
                                          ("open", "offer", "rejected", "declined"))
@@ -1060,22 +1090,23 @@ def _derive_stage(frame: _Columns, flags: dict,
     outcome = np.where(truth(flags["stage_rejected"]) & (outcome != offer_), rejected, outcome)
     outcome = np.where((outcome < 0) & truth(flags["stage_open"]), open_, outcome)
 
-    referrals = frame["referrals"]
-    referred = from_status("referred", True) | (referrals.fillna(0) > 0).to_numpy()
+    counts, no_count = referrals
+    referred = from_status("referred", True) | (counts > 0)  # (a missing count is 0)
     offer = truth(flags["offer"]) | from_status("offer", True)
     job = truth(flags["job_interview"]) | truth(flags["stage_job_interview"]) | \
         from_status("job_interview", True) | offer
     info = truth(flags["info_interview"]) | from_status("info_interview", True) | \
-        frame["info_interview_on"].notna().to_numpy()
+        dated("info_interview_on")
     responded = (truth(flags["responded"]) | truth(flags["stage_responded"]) |
-                 from_status("responded", True) | frame["responded_on"].notna().to_numpy() |
+                 from_status("responded", True) | dated("responded_on") |
                  (outcome == rejected) | (outcome == declined) | info | referred | job)
     any_signal = responded | info | referred | job | offer
     not_contacted = (falsity(flags["contacted_flag"]) | from_status("contacted", False)) & \
         ~any_signal & ~truth(flags["contacted_flag"])
 
-    missing_referrals = referrals.isna().to_numpy() & referred
-    frame["referrals"] = referrals.mask(missing_referrals, 1).astype("Int64")
+    missing_referrals = no_count & referred
+    frame["referrals"] = pd.arrays.IntegerArray(np.where(missing_referrals, 1, counts),
+                                                no_count & ~missing_referrals)
 
     stage = np.full(n, -1, dtype=np.int8)
     for name, mask in (("contacted", ~not_contacted), ("responded", responded),
@@ -1146,7 +1177,7 @@ def _referrals_named(frame: _Columns, referred_by: pd.Series, seg: np.ndarray) -
     return result
 
 
-def _has_stage_info(source, fields, seg: np.ndarray, sheets: int) -> np.ndarray:
+def _has_stage_info(source, seg: np.ndarray, sheets: int) -> np.ndarray:
     """Whether each sheet records progress at all; if not, 'responded' etc. stay unknown.
 
     A column that is there but empty says nothing, and neither does an
@@ -1168,8 +1199,7 @@ def _has_stage_info(source, fields, seg: np.ndarray, sheets: int) -> np.ndarray:
     return found
 
 
-def _identifying(frame: _Columns, plan: SheetPlan,
-                 cells: dict[int, pd.Series]) -> np.ndarray:
+def _identifying(frame: _Columns, plan: SheetPlan, text_cols: _TextColumns) -> np.ndarray:
     ident = np.zeros(len(frame.index), dtype=bool)
     for name in ("contact", "company", "contact_title", "status_raw", "notes"):
         ident |= _filled(frame[name])
@@ -1177,7 +1207,7 @@ def _identifying(frame: _Columns, plan: SheetPlan,
         textual = c.field in (None, "posting", "stage", "outcome", "stage_history") or \
             FIELD_TARGETS.get(c.field or "") in ("stage", "outcome")
         if textual and c.how != "ignore":
-            codes, table = map_codes(cells[c.index], _is_text)
+            codes, table = map_codes(text_cols.column(c.index), _is_text)
             ident |= per_row(table.astype(bool), codes) & (codes >= 0)
     return ident
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import re
 import warnings
 import zipfile
 
@@ -353,15 +354,23 @@ def test_a_repeated_header_is_found_in_a_wide_log(tmp_path, repeat_in):
     assert len(log) == 301 and "Company" in log["company"].tolist()
 
 
-def test_totals_rows_first_letters_are_all_the_pattern_can_match():
-    """Only cells starting with one of these letters are tried against the totals pattern:
-    they must be every character it matches case-insensitively."""
+def test_totals_rows_first_two_letters_are_all_the_pattern_can_match():
+    """Only cells whose first two letters, casefolded, are one of these starts are tried
+    against the totals pattern: every two characters it matches case-insensitively at
+    the start of a totals word must fold to one of them, and each is some word's."""
     from infoview_analytics import normalise
 
     words = ("grand total", "total", "sum", "count", "average", "subtotal")
-    letters = (chr(c) for c in range(0x110000) if chr(c).isalpha())  # only letters fold
-    found = {ch for ch in letters if any(normalise._TOTALS.match(ch + w[1:]) for w in words)}
-    assert found == normalise._TOTALS_FIRST
+    letters = [chr(c) for c in range(0x110000) if chr(c).isalpha()]  # only letters fold
+    alike = {a: [ch for ch in letters if re.fullmatch(a, ch, re.IGNORECASE)]
+             for a in {w[k] for w in words for k in (0, 1)}}
+    starts = set()
+    for w in words:
+        for first in alike[w[0]]:
+            for second in alike[w[1]]:
+                assert normalise._TOTALS.match(first + second + w[2:])
+                starts.add((first + second).casefold())
+    assert starts == normalise._TOTALS_START
 
 
 # --- encodings and delimiters -----------------------------------------------------------------
