@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import functools
 import operator
 import re
 from collections.abc import Callable
@@ -105,6 +106,11 @@ def _factorize(values) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         return known
     codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     return codes, uniques, None
+
+
+def _cell(values: pd.Series | _RawColumn, pos: int) -> object:
+    """The cell at row *pos*, to report it."""
+    return values.cell(pos) if isinstance(values, _RawColumn) else values.iat[pos]
 
 
 def _filled(values: pd.Series) -> np.ndarray:
@@ -557,8 +563,11 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
 
     frame = _Columns(n)
     texts = {}
-    for name in ("seeker", "contact", "contact_title", "company", "referred_by", "notes"):
+    for name in ("seeker", "contact", "contact_title", "referred_by", "notes"):
         frame[name] = texts[name] = text_of(name)
+    # the company as written is only read by its rule, which makes the column: kept coded
+    company = text_cols.column(fields["company"][0].index) if coded_of("company") \
+        else text_of("company")
     # The status as written, from whichever status-like column the log has.
     frame["status_raw"] = text_of("status_raw", "outcome", "stage")
     if "contact_first" in fields or "contact_last" in fields:  # names in two columns
@@ -566,7 +575,6 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
         joined = (first.fillna("") + " " + last.fillna("")).str.strip()
         frame["contact"] = frame["contact"].fillna(joined.mask(joined == ""))
 
-    company = frame["company"] if "company" not in fields else texts["company"]
     _apply_direction(frame, source, out, keep)
     _split_name_role(frame, "contact_title" in fields)
     _clean_company(frame, company, out)
@@ -583,10 +591,10 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
     codes, mapped = map_codes(channel_raw, parse_channel)
     unrecognised = pd.isna(mapped)
     unrecognised[-1] = False  # code -1: no channel written
-    unknown = per_row(unrecognised, codes)
-    for pos in np.flatnonzero(unknown & keep):
-        out.problem(pos, _hdr(fields, "channel"), channel_raw.iat[pos],
-                    "channel not recognised; counted as 'other'")
+    if unrecognised.any():
+        for pos in np.flatnonzero(per_row(unrecognised, codes) & keep):
+            out.problem(pos, _hdr(fields, "channel"), channel_raw.iat[pos],
+                        "channel not recognised; counted as 'other'")
     mapped = np.where(unrecognised, "other", mapped)
     mapped[-1] = "unknown"
     frame["channel"] = _categorical(mapped, codes, CHANNEL_DTYPE)
@@ -845,11 +853,11 @@ def _split_name_role(frame: _Columns, has_title_column: bool) -> None:
     frame["contact_title"], frame["contact"] = title, contact
 
 
-def _clean_company(frame: _Columns, company: pd.Series, out: _Collector) -> None:
+def _clean_company(frame: _Columns, company: pd.Series | _RawColumn, out: _Collector) -> None:
     codes, has_url = map_codes(company, lambda v: _PAREN_URL.search(v) is not None)
     if (has_url == True).any():  # noqa: E712
         for pos in np.flatnonzero(per_row(has_url == True, codes)):  # noqa: E712
-            out.problem(pos, "company", company.iat[pos],
+            out.problem(pos, "company", _cell(company, pos),
                         "web address removed from the company name")
     codes, cleaned = map_codes(company, lambda v: " ".join(_PAREN_URL.sub(" ", v).split()))
     keys, names = pd.factorize(cleaned, use_na_sentinel=True)  # 'Acme (acme.com)' is 'Acme'
@@ -866,9 +874,10 @@ def _activity(sources, fields, n, out: _Collector, keep) -> pd.Categorical:
     codes, mapped = map_codes(values, parse_activity)
     unread = pd.isna(mapped)
     unread[-1] = False  # code -1: nothing written
-    for pos in np.flatnonzero(per_row(unread, codes) & keep):
-        out.problem(pos, header, values.cell(pos),
-                    f"not 'networking' or 'application'; read as '{default}'")
+    if unread.any():
+        for pos in np.flatnonzero(per_row(unread, codes) & keep):
+            out.problem(pos, header, values.cell(pos),
+                        f"not 'networking' or 'application'; read as '{default}'")
     return _categorical(np.where(pd.isna(mapped), default, mapped), codes, _ACTIVITY_DTYPE)
 
 
@@ -1000,9 +1009,9 @@ def _any_flag(sources, out: _Collector, keep) -> np.ndarray | None:
     for header, values in sources:
         codes, table = map_codes(values, _flag_cell)
         bad_of = np.asarray([isinstance(m, str) and m == "?" for m in table], dtype=bool)
-        bad = per_row(bad_of, codes)
-        for pos in np.flatnonzero(bad & keep):
-            out.problem(pos, header, values.cell(pos), "not yes/no; left empty")
+        if bad_of.any():
+            for pos in np.flatnonzero(per_row(bad_of, codes) & keep):
+                out.problem(pos, header, values.cell(pos), "not yes/no; left empty")
         answer_of = np.array([1 if m is True else 0 if m is False else -1 for m in table],
                              dtype=np.int8)  # not yes/no: -1, as an empty cell
         mapped = per_row(answer_of, codes)
@@ -1024,10 +1033,10 @@ def _statuses(source, out: _Collector, keep) -> list[tuple[np.ndarray, np.ndarra
             codes, table = map_codes(values, parse)
             unknown = pd.isna(table)
             unknown[-1] = False  # code -1: an empty cell
-            bad = per_row(unknown, codes) & keep
-            for pos in np.flatnonzero(bad):
-                out.problem(pos, header, values.cell(pos),
-                            "status not recognised; stage read from the other columns")
+            if unknown.any():
+                for pos in np.flatnonzero(per_row(unknown, codes) & keep):
+                    out.problem(pos, header, values.cell(pos),
+                                "status not recognised; stage read from the other columns")
             arrays.append((codes, table))
     return arrays
 
@@ -1064,6 +1073,10 @@ def _derive_stage(frame: _Columns, flags: dict,
     def falsity(flag) -> np.ndarray:
         return nowhere if flag is None else flag == 0
 
+    def any_of(*masks: np.ndarray) -> np.ndarray:  # a pass per mask that marks something
+        marking = [m for m in masks if m is not nowhere]
+        return functools.reduce(np.logical_or, marking) if marking else nowhere
+
     # Each status column holds a few distinct meanings: look attributes up per meaning.
     factorized = statuses
 
@@ -1082,42 +1095,50 @@ def _derive_stage(frame: _Columns, flags: dict,
     # outcomes as codes of OUTCOMES (-1: none yet), so the column is built without hashing
     open_, offer_, rejected, declined = (OUTCOMES.index(o) for o in
                                          ("open", "offer", "rejected", "declined"))
-    outcome = np.full(n, -1, dtype=np.int8)
+    outcome = None
     for codes, uniques in factorized:  # the first status-like column naming an outcome wins
         table = np.array([-1 if m is None or m.outcome is None else OUTCOMES.index(m.outcome)
                           for m in uniques], dtype=np.int8)
-        outcome = np.where(outcome < 0, per_row(table, codes), outcome)
-    outcome = np.where(truth(flags["stage_rejected"]) & (outcome != offer_), rejected, outcome)
-    outcome = np.where((outcome < 0) & truth(flags["stage_open"]), open_, outcome)
+        said = per_row(table, codes)
+        outcome = said if outcome is None else np.where(outcome < 0, said, outcome)
+    if outcome is None:
+        outcome = np.full(n, -1, dtype=np.int8)
+    if flags["stage_rejected"] is not None:
+        outcome = np.where(truth(flags["stage_rejected"]) & (outcome != offer_), rejected,
+                           outcome)
+    if flags["stage_open"] is not None:
+        outcome = np.where((outcome < 0) & truth(flags["stage_open"]), open_, outcome)
 
     counts, no_count = referrals
-    referred = from_status("referred", True) | (counts > 0)  # (a missing count is 0)
-    offer = truth(flags["offer"]) | from_status("offer", True)
-    job = truth(flags["job_interview"]) | truth(flags["stage_job_interview"]) | \
-        from_status("job_interview", True) | offer
-    info = truth(flags["info_interview"]) | from_status("info_interview", True) | \
-        dated("info_interview_on")
-    responded = (truth(flags["responded"]) | truth(flags["stage_responded"]) |
-                 from_status("responded", True) | dated("responded_on") |
-                 (outcome == rejected) | (outcome == declined) | info | referred | job)
-    any_signal = responded | info | referred | job | offer
-    not_contacted = (falsity(flags["contacted_flag"]) | from_status("contacted", False)) & \
-        ~any_signal & ~truth(flags["contacted_flag"])
+    referred = any_of(from_status("referred", True), counts > 0)  # (a missing count is 0)
+    offer = any_of(truth(flags["offer"]), from_status("offer", True))
+    job = any_of(truth(flags["job_interview"]), truth(flags["stage_job_interview"]),
+                 from_status("job_interview", True), offer)
+    info = any_of(truth(flags["info_interview"]), from_status("info_interview", True),
+                  dated("info_interview_on"))
+    # (a reply, an interview, a referral or an offer all count as responses)
+    responded = any_of(truth(flags["responded"]), truth(flags["stage_responded"]),
+                       from_status("responded", True), dated("responded_on"),
+                       (outcome == rejected) | (outcome == declined), info, referred, job)
+    said_not = any_of(falsity(flags["contacted_flag"]), from_status("contacted", False))
+    not_contacted = nowhere if said_not is nowhere else \
+        said_not & ~responded & ~truth(flags["contacted_flag"])
 
     missing_referrals = no_count & referred
     frame["referrals"] = pd.arrays.IntegerArray(np.where(missing_referrals, 1, counts),
                                                 no_count & ~missing_referrals)
 
-    stage = np.full(n, -1, dtype=np.int8)
-    for name, mask in (("contacted", ~not_contacted), ("responded", responded),
-                       ("info_interview", info), ("referred", referred),
-                       ("job_interview", job), ("offer", offer)):
-        stage = np.where(mask, np.int8(STAGES.index(name)), stage)
+    stage = np.where(not_contacted, np.int8(-1), np.int8(STAGES.index("contacted")))
+    for name, mask in (("responded", responded), ("info_interview", info),
+                       ("referred", referred), ("job_interview", job), ("offer", offer)):
+        if mask is not nowhere:
+            stage = np.where(mask, np.int8(STAGES.index(name)), stage)
     frame["stage"] = pd.Categorical.from_codes(stage, dtype=_STAGE_DTYPE)
 
     contacted = ~not_contacted
     for name, positive, negative in (
-        ("responded", responded, falsity(flags["responded"]) | from_status("responded", False)),
+        ("responded", responded, any_of(falsity(flags["responded"]),
+                                        from_status("responded", False))),
         ("info_interview", info, falsity(flags["info_interview"])),
         ("job_interview", job, falsity(flags["job_interview"])),
         ("offer", offer, falsity(flags["offer"])),
