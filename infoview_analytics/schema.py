@@ -166,13 +166,24 @@ def _as_dtype(values: pd.Series, dtype: object) -> pd.Series:
             # already coded text: the categories are put in shape, the rows only recoded
             # (and only where they are not in shape already)
             codes = values.cat.codes.to_numpy()
-            if not (np.bincount(codes[codes >= 0], minlength=len(values.cat.categories))
-                    > 0).all():
+            # (each category's rows, counted one up so that missing rows count first)
+            if not (np.bincount(codes.astype(np.intp) + 1,
+                                minlength=len(values.cat.categories) + 1)[1:] > 0).all():
                 values = values.cat.remove_unused_categories()
             values = values.cat.as_unordered()
-            if values.cat.categories.is_monotonic_increasing:
+            categories = values.cat.categories
+            if categories.is_monotonic_increasing:
                 return values
-            return values.cat.reorder_categories(values.cat.categories.sort_values())
+            # sorted: each row's code looked up by its category's rank (a pass of int8s
+            # or int16s, where reorder_categories matches the texts again)
+            order = categories.argsort()
+            rank = np.empty(len(order) + 1, dtype=values.cat.codes.dtype)
+            rank[order] = np.arange(len(order))
+            rank[-1] = -1  # code -1: missing
+            return pd.Series(pd.Categorical.from_codes(
+                np.take(rank, values.cat.codes.to_numpy()),
+                dtype=pd.CategoricalDtype(categories[order])), index=values.index,
+                name=values.name, copy=False)
         return values.astype(STRING).astype("category")
     if dtype == "string":
         return values.astype(STRING)
