@@ -496,7 +496,12 @@ def _finish(log: pd.DataFrame) -> pd.DataFrame:
     """Cross-file rules: one spelling per company and industry."""
     for name in ("company", "industry"):
         if name in log:
-            log[name] = _first_spelling(log[name])
+            values = log[name]
+            spelled = _first_spelling(values)
+            if name == "company" and isinstance(spelled.dtype, pd.CategoricalDtype):
+                spelled = spelled.astype(STRING)  # (coded only for the rule)
+            if spelled is not values:  # (the usual industry: as it came)
+                log[name] = spelled
     return conform(log)  # canonical columns in order, then the extras as they come
 
 

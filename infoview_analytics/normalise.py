@@ -16,7 +16,7 @@ import datetime as dt
 import functools
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,7 +26,7 @@ from .dates import DateColumn, NoYear, parse_date_column, resolve_missing_years
 from .mapping import FIELD_TARGETS, SheetPlan
 from .read import RawSheet
 from .rows import Rows, per_row, renumbered, used_values, with_none
-from .schema import ACTIVITIES, CHANNELS, OUTCOMES, STAGES, STRING, text_categorical
+from .schema import ACTIVITIES, CHANNELS, COLUMN_NAMES, OUTCOMES, STAGES, STRING, text_categorical
 from .vocab import (
     StatusMeaning,
     combine_statuses,
@@ -273,7 +273,7 @@ def _as_categorical(values: pd.Series) -> pd.Series | pd.Categorical:
     if known is None or known[2] is not None:
         return values
     codes, uniques, _ = known
-    return text_categorical(codes, uniques)
+    return text_categorical(codes, uniques, sort=True)
 
 
 def _fill_text(values: pd.Series, fills: list[str], seg: np.ndarray) -> pd.Series:
@@ -403,14 +403,20 @@ class _Columns(dict):
         super().__init__()
         self.index = pd.RangeIndex(n)
 
-    def kept(self, keep: np.ndarray) -> pd.DataFrame:
-        """The rows marked in *keep*, as one DataFrame on a fresh ``RangeIndex``.
+    def kept(self, keep: np.ndarray, first: Sequence[str] = ()) -> pd.DataFrame:
+        """The rows marked in *keep*, as one DataFrame on a fresh ``RangeIndex``; the
+        columns named in *first* first, in that order, then the others as they came.
 
         Built from the columns' arrays: a DataFrame of Series would align forty indexes
         first, which costs more than the rest of a small sheet's normalisation.
         """
-        arrays = {name: value.array if isinstance(value, pd.Series) else value
-                  for name, value in self.items()}
+        leading = [name for name in first if name in self]
+        placed = set(leading)
+        names = leading + [name for name in self if name not in placed]
+        arrays = {}
+        for name in names:
+            value = dict.__getitem__(self, name)  # (not made a Series)
+            arrays[name] = value.array if isinstance(value, pd.Series) else value
         if keep.all():  # every row kept (as in most logs): nothing to gather
             return pd.DataFrame(arrays, index=pd.RangeIndex(len(keep)), copy=False)
         rows = np.flatnonzero(keep)
@@ -556,10 +562,11 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
         return _coded_text(*coded) if coded else _first_text(source(name), n)
 
     def category_of(name: str) -> pd.Series | pd.Categorical:
-        """*name*'s text as a categorical of its distinct texts (a free category,
-        handed on coded so it is not hashed again)."""
+        """*name*'s text as a categorical of its distinct texts, sorted (a free
+        category, handed on coded so it is not hashed again)."""
         coded = coded_of(name)
-        return text_categorical(*coded) if coded else _as_categorical(text_of(name))
+        return text_categorical(*coded, sort=True) if coded else \
+            _as_categorical(text_of(name))
 
     frame = _Columns(n)
     texts = {}
@@ -649,7 +656,7 @@ def _normalise(segments: list[Segment], *, seeker: str | None,
     for name, values in (("source_file", [s.source_file for s in segments]),
                          ("source_sheet", [s.raw.sheet for s in segments])):
         frame[name] = pd.array(values, dtype=STRING).take(seg)
-    result = frame.kept(keep)
+    result = frame.kept(keep, first=COLUMN_NAMES)  # the canonical order: conform's fast path
     problems, rejected = out.finish(keep)
     if keep.all():  # every row kept (as in most logs): nothing to gather
         kept, bounds = rownums, starts

@@ -124,8 +124,12 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
 
     Missing canonical columns are added all-missing; columns beyond the
     canonical ones (``extra_*``) are kept after them. Free-category columns
-    (``cohort``, ``industry``) keep whatever categories their values have.
+    (``cohort``, ``industry``) keep whatever categories their values have, sorted.
+    A frame in that shape already (as the loader makes it) is returned as a shallow
+    copy.
     """
+    if _in_shape(frame):
+        return frame.copy(deep=False)  # (copied on write, if ever)
     out = {}
     n = len(frame)
     for col in COLUMNS:
@@ -142,11 +146,62 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     return result
 
 
-def text_categorical(codes: np.ndarray, texts: np.ndarray) -> pd.Categorical:
+def text_categorical(codes: np.ndarray, texts: np.ndarray, *,
+                     sort: bool = False) -> pd.Categorical:
     """Rows given as *codes* (-1: missing) of distinct *texts*, as a categorical whose
-    categories are those texts, in the table's string dtype."""
-    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(texts,
-                                                                               dtype=STRING)))
+    categories are those texts, in the table's string dtype; *sort*: sorted, as
+    :func:`conform` gives a free category."""
+    categories = pd.Index(texts, dtype=STRING)
+    if sort:
+        return _sorted_categorical(codes, categories)
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+
+
+def _sorted_categorical(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
+    """Rows given as *codes* of *categories*, the categories sorted: each row's code is
+    looked up by its category's rank (where ``reorder_categories`` would match the
+    texts again)."""
+    order = categories.argsort()
+    if (order[1:] > order[:-1]).all():  # sorted already
+        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+    rank = np.empty(len(order) + 1, dtype=np.int32)
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1  # code -1: missing
+    return pd.Categorical.from_codes(np.take(rank, codes),
+                                     dtype=pd.CategoricalDtype(categories[order]))
+
+
+def _in_shape(frame: pd.DataFrame) -> bool:
+    """Whether *frame* has the canonical columns first, in order, each with its dtype
+    (a free category: sorted text categories, each used), and no other column named
+    like one."""
+    names = frame.columns
+    if len(names) < len(COLUMNS) or not names.is_unique or \
+            list(names[: len(COLUMNS)]) != list(COLUMN_NAMES):
+        return False
+    for col, dtype in zip(COLUMNS, frame.dtypes.iloc[: len(COLUMNS)], strict=True):
+        if isinstance(col.dtype, str) and col.dtype == "category":  # a free category
+            if not _tidy_category(frame[col.name]):
+                return False
+        elif not _has_exactly(dtype, col.dtype):
+            return False
+    return True
+
+
+def _tidy_category(values: pd.Series) -> bool:
+    """A free category as :func:`conform` makes it: unordered text categories, sorted,
+    each some row's."""
+    if not (isinstance(values.dtype, pd.CategoricalDtype) and not values.dtype.ordered
+            and _has_exactly(values.cat.categories.dtype, "string")
+            and values.cat.categories.is_monotonic_increasing):
+        return False
+    return _all_used(values.cat.codes.to_numpy(), len(values.cat.categories))
+
+
+def _all_used(codes: np.ndarray, size: int) -> bool:
+    """Whether each of *size* categories is some row's code (each counted one up, so
+    that missing rows count first)."""
+    return bool((np.bincount(codes.astype(np.intp) + 1, minlength=size + 1)[1:] > 0).all())
 
 
 def _empty(dtype: object) -> pd.Series:
@@ -165,25 +220,14 @@ def _as_dtype(values: pd.Series, dtype: object) -> pd.Series:
                 _has_exactly(values.cat.categories.dtype, "string"):
             # already coded text: the categories are put in shape, the rows only recoded
             # (and only where they are not in shape already)
-            codes = values.cat.codes.to_numpy()
-            # (each category's rows, counted one up so that missing rows count first)
-            if not (np.bincount(codes.astype(np.intp) + 1,
-                                minlength=len(values.cat.categories) + 1)[1:] > 0).all():
+            if not _all_used(values.cat.codes.to_numpy(), len(values.cat.categories)):
                 values = values.cat.remove_unused_categories()
             values = values.cat.as_unordered()
-            categories = values.cat.categories
-            if categories.is_monotonic_increasing:
+            if values.cat.categories.is_monotonic_increasing:
                 return values
-            # sorted: each row's code looked up by its category's rank (a pass of int8s
-            # or int16s, where reorder_categories matches the texts again)
-            order = categories.argsort()
-            rank = np.empty(len(order) + 1, dtype=values.cat.codes.dtype)
-            rank[order] = np.arange(len(order))
-            rank[-1] = -1  # code -1: missing
-            return pd.Series(pd.Categorical.from_codes(
-                np.take(rank, values.cat.codes.to_numpy()),
-                dtype=pd.CategoricalDtype(categories[order])), index=values.index,
-                name=values.name, copy=False)
+            return pd.Series(_sorted_categorical(values.cat.codes.to_numpy(),
+                                                 values.cat.categories),
+                             index=values.index, name=values.name, copy=False)
         return values.astype(STRING).astype("category")
     if dtype == "string":
         return values.astype(STRING)
