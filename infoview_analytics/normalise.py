@@ -720,7 +720,10 @@ def _classify_rows(text_cols: _TextColumns, filled: list[np.ndarray | None],
     for done, i in enumerate(order):
         if most + len(order) - done < needed.min():
             break
-        sheet_keys, of_sheet = pd.factorize(header_keys[:, i])  # one key for most columns
+        # each sheet's key's number (one key for most columns); a few keys, in Python
+        numbers: dict[str, int] = {}
+        sheet_keys = np.array([numbers.setdefault(k, len(numbers)) for k in header_keys[:, i]])
+        of_sheet = list(numbers)
         codes, uniques = text_cols.coded(i)
         which = squash_index(uniques, of_sheet)
         for j, key in enumerate(of_sheet):
@@ -756,14 +759,14 @@ def _classify_rows(text_cols: _TextColumns, filled: list[np.ndarray | None],
         total_of = np.zeros(len(uniques) + 1, dtype=bool)  # the uniques are text
         for k in np.flatnonzero([v[:2].casefold() in _TOTALS_START for v in uniques]):
             total_of[k] = _TOTALS.match(uniques[k]) is not None
-        is_total = per_row(total_of, codes) & keep & (counts >= 2)
-        if is_total.any():  # rare: check the other cells of the candidate rows only
+        if total_of.any():  # rare: check the other cells of the candidate rows only
+            is_total = per_row(total_of, codes) & keep & (counts >= 2)
             candidates = np.flatnonzero(is_total)
             others = pd.DataFrame({i: text_cols[i].iloc[candidates] for i in range(width)})
             is_total[candidates] &= _others_numeric(others,
                                                     with_none(uniques)[codes[candidates]])
-        out.reject(np.flatnonzero(is_total), "totals row")
-        keep &= ~is_total
+            out.reject(np.flatnonzero(is_total), "totals row")
+            keep &= ~is_total
 
         # each sheet's typical row: how many cells its data rows fill
         sheets = len(bounds) - 1
