@@ -24,6 +24,7 @@ from infoview_analytics import (
     load_log,
     load_log_with_report,
 )
+from infoview_analytics.sample import SAMPLE_SEEKER_FILE
 from infoview_analytics.schema import COLUMN_NAMES, DTYPES
 
 
@@ -114,6 +115,23 @@ def test_referred_by_counts_as_referrals(tmp_path):
     log, _ = load(path)
     ann = row(log, contact="Ann")
     assert ann["referrals"] == 2 and ann["stage"] == "referred"
+
+
+def test_a_referred_leads_missing_count_is_one_and_a_written_count_stands(tmp_path):
+    path = write_csv(tmp_path / "log.csv",
+                     "Contact,Company,Referrals,Referred by,Status\n"
+                     "Ann,Acme,,,got a referral\n"  # referred, no count: 1
+                     "Bob,Acme,3,,referred\n"  # a count written stands
+                     "Cy,Beta,,,replied\n"  # not referred, no count: missing
+                     "Dee,Beta,0,,replied\n"  # a zero written stays zero
+                     "Eve,Gamma,1,,replied\n"  # named by two leads below: 2, over 1
+                     "Fay,Gamma,,Eve,no response\n"
+                     "Gus,Gamma,,eve,no response\n")
+    log, _ = load(path)
+    assert log["referrals"].astype(object).where(log["referrals"].notna(), None).tolist() == \
+        [1, 3, None, 0, 2, None, None]
+    assert log["stage"].astype(str).tolist()[:5] == [
+        "referred", "referred", "responded", "responded", "referred"]
 
 
 def test_referred_by_names_no_one_or_comes_from_a_lead_without_a_contact(tmp_path):
@@ -230,6 +248,16 @@ def test_unknown_status_is_reported_not_guessed(tmp_path):
     (p,) = report.files[0].problems
     assert (p["row"], p["column"], p["value"]) == (2, "Status", "purple")
     assert log.loc[0, "stage"] == "contacted" and log.loc[0, "outcome"] == "open"
+
+
+def test_unknown_activity_is_reported_and_read_as_the_logs_default(tmp_path):
+    log, report = load(write_csv(tmp_path / "a.csv", "Contact,Company,Type\n"
+                                 "Ann,Acme,Job application\nBob,Beta,pottery class\n"
+                                 "Cy,Gamma,Networking\n"))
+    assert log["activity"].tolist() == ["application", "networking", "networking"]
+    (p,) = report.files[0].problems
+    assert (p["row"], p["column"], p["value"]) == (3, "Type", "pottery class")
+    assert "read as 'networking'" in p["message"]
 
 
 def test_channels_mapped_and_raw_kept(tmp_path):
@@ -749,6 +777,47 @@ def test_conform_takes_coded_text_as_a_cast_from_text_would(values, unused, orde
     want = conform(pd.DataFrame({"industry": pd.Series(values, dtype=object)}))["industry"]
     pd.testing.assert_series_equal(got, want)
     assert list(got.cat.categories) == sorted(present)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["b", "a", "C", "a b"])), max_size=20))
+def test_sorted_text_categorical_is_what_conform_makes(values):
+    from infoview_analytics.schema import STRING, conform, text_categorical
+
+    codes, texts = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    got = pd.Series(text_categorical(codes, np.asarray(texts, dtype=object), sort=True))
+    want = conform(pd.DataFrame({"industry": pd.Series(values, dtype=object)}))["industry"]
+    pd.testing.assert_series_equal(got, want, check_names=False)
+    assert got.cat.categories.dtype == STRING
+
+
+def test_conform_returns_a_frame_in_shape_as_it_is_and_reshapes_any_other():
+    """The loader's frame is in shape (conform's fast path); a frame with any column out
+    of order, of another dtype, or a free category unsorted or with an unused category
+    goes the long way, and comes out as a frame built from scratch would."""
+    from infoview_analytics import schema
+
+    log = load_log(SAMPLE_SEEKER_FILE)
+    assert schema._in_shape(log)
+    same = schema.conform(log)
+    assert same is not log
+    pd.testing.assert_frame_equal(same, log)
+    same["notes"] = "changed"  # a copy: the caller's frame is not changed through it
+    assert (log["notes"] != "changed").any()
+
+    def from_scratch(frame):  # every column through the object dtype and back
+        return schema.conform(frame.astype(object))
+
+    industry = log["industry"].cat.reorder_categories(log["industry"].cat.categories[::-1])
+    unused = log["cohort"].cat.add_categories(["Never used"])
+    for frame in (log.assign(industry=industry), log.assign(cohort=unused),
+                  log.assign(followups=log["followups"].astype("float64")),
+                  log[[*COLUMN_NAMES[1:], COLUMN_NAMES[0]]]):
+        assert not schema._in_shape(frame)
+        got = schema.conform(frame)
+        assert schema._in_shape(got)
+        pd.testing.assert_frame_equal(got, from_scratch(frame))
+        pd.testing.assert_frame_equal(got, log)
 
 
 def test_a_sheets_columns_stay_arrays_until_read():
