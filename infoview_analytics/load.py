@@ -33,7 +33,7 @@ from .mapping import (
 from .normalise import PROBLEMS_PER_KIND, Segment, batches, normalise_sheets
 from .processes import usable_cores
 from .read import RawSheet, iter_input_files, read_file
-from .rows import per_row
+from .rows import in_order, per_row
 from .schema import STRING, conform, empty_log, text_categorical
 from .vocab import FIELD_ALIASES, squash
 
@@ -523,9 +523,7 @@ def _first_spelling(values: pd.Series) -> pd.Series:
             return values  # the usual case: no two spellings of one name, none to tidy
         codes = values.cat.codes.to_numpy()
         order = pd.unique(codes[codes >= 0])  # categories in order of first appearance
-        rank = np.full(len(written) + 1, -1, dtype=np.intp)  # [-1]: missing
-        rank[order] = np.arange(len(order))
-        codes, text = rank[codes], tidy[order]
+        codes, text = in_order(codes, order, len(written)), tidy[order]
     else:
         codes, uniques = pd.factorize(values.astype(STRING), use_na_sentinel=True)
         text = np.array([" ".join(v.split()) for v in uniques], dtype=object)

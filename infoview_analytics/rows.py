@@ -231,9 +231,15 @@ def renumbered(codes: np.ndarray, uniques: np.ndarray,
         # a shift, in the codes' own dtype, with -1 and below back at -1
         shifted = np.subtract(codes, kept[0], dtype=codes.dtype)
         return np.maximum(shifted, -1, out=shifted), uniques[kept[0]: kept[-1] + 1]
-    lookup = np.full(len(uniques) + 1, -1, dtype=np.intp)  # [-1]: code -1
-    lookup[kept] = np.arange(len(kept))
-    return per_row(lookup, codes), uniques[kept]
+    return in_order(codes, kept, len(uniques)), uniques[kept]
+
+
+def in_order(codes: np.ndarray, order: np.ndarray, size: int) -> np.ndarray:
+    """*codes* of *size* distinct values, renumbered so that value ``order[k]`` is *k*;
+    a value not in *order*, and -1, become -1. One lookup per row."""
+    lookup = np.full(size + 1, -1, dtype=np.intp)  # [-1]: code -1
+    lookup[order] = np.arange(len(order))
+    return per_row(lookup, codes)
 
 
 def per_row(table: np.ndarray, codes: np.ndarray) -> np.ndarray:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .rows import in_order, used_values
+
 __all__ = [
     "ACTIVITIES",
     "CHANNELS",
@@ -164,10 +166,7 @@ def _sorted_categorical(codes: np.ndarray, categories: pd.Index) -> pd.Categoric
     order = categories.argsort()
     if (order[1:] > order[:-1]).all():  # sorted already
         return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
-    rank = np.empty(len(order) + 1, dtype=np.int32)
-    rank[order] = np.arange(len(order))
-    rank[-1] = -1  # code -1: missing
-    return pd.Categorical.from_codes(np.take(rank, codes),
+    return pd.Categorical.from_codes(in_order(codes, order, len(order)),
                                      dtype=pd.CategoricalDtype(categories[order]))
 
 
@@ -195,13 +194,13 @@ def _tidy_category(values: pd.Series) -> bool:
             and _has_exactly(values.cat.categories.dtype, "string")
             and values.cat.categories.is_monotonic_increasing):
         return False
-    return _all_used(values.cat.codes.to_numpy(), len(values.cat.categories))
+    return _all_used(values)
 
 
-def _all_used(codes: np.ndarray, size: int) -> bool:
-    """Whether each of *size* categories is some row's code (each counted one up, so
-    that missing rows count first)."""
-    return bool((np.bincount(codes.astype(np.intp) + 1, minlength=size + 1)[1:] > 0).all())
+def _all_used(values: pd.Series) -> bool:
+    """Whether each category of *values* is some row's."""
+    codes = values.cat.codes.to_numpy().astype(np.intp)  # (int8 codes, counted one up)
+    return bool(used_values(codes, len(values.cat.categories)).all())
 
 
 def _empty(dtype: object) -> pd.Series:
@@ -220,7 +219,7 @@ def _as_dtype(values: pd.Series, dtype: object) -> pd.Series:
                 _has_exactly(values.cat.categories.dtype, "string"):
             # already coded text: the categories are put in shape, the rows only recoded
             # (and only where they are not in shape already)
-            if not _all_used(values.cat.codes.to_numpy(), len(values.cat.categories)):
+            if not _all_used(values):
                 values = values.cat.remove_unused_categories()
             values = values.cat.as_unordered()
             if values.cat.categories.is_monotonic_increasing:
