@@ -96,9 +96,10 @@ TABLE_NAMES = {
 }
 #: Text that spreadsheet programs run as a formula when it starts a cell (OWASP).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-#: Columns never needed by a chart that may carry names or free text.
-_FREE_TEXT = ("notes", "status_raw", "channel_raw", "contact_title", "source_file",
-              "source_sheet", "source_row")
+#: Columns never needed by a chart that may carry names or free text. The rows' sources
+#: (file and sheet) stay, pseudonymised with the names when anonymising: the metrics
+#: tell by them which sheets record replies at all, and no chart or table shows them.
+_FREE_TEXT = ("notes", "status_raw", "channel_raw", "contact_title", "source_row")
 #: Columns replaced by pseudonyms (the same name gets the same pseudonym in each).
 _NAMES = ("seeker", "contact", "referred_by")
 _OBSERVATIONAL = "Comparisons between groups are observational."

@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 from matplotlib.testing.compare import compare_images
 
-from infoview_analytics import charts, export
+from infoview_analytics import charts, export, metrics
 from infoview_analytics.export import (
     CHART_NAMES,
     TABLE_NAMES,
@@ -279,6 +279,35 @@ def test_tables_suppress_small_groups(log, tmp_path):
     export_tables(log, tmp_path / "all", formats=("csv",), k=None, salt=SALT)
     everything = pd.read_csv(tmp_path / "all" / "response_by_channel.csv")
     assert not everything["suppressed"].any() and everything["rate"].notna().all()
+
+
+def test_shared_numbers_leave_out_sheets_that_record_no_replies(tmp_path):
+    """A sheet that never records a reply (a list of messages sent) is left out of the
+    response rates in the shared tables and charts as in the metrics: the shared copy
+    keeps each row's source, under a pseudonym."""
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "tracker.csv").write_text(
+        "Contact,Company,How contacted,Date contacted,Responded\n"
+        + "".join(f"C{i},Acme,Email,2024-{i + 1:02d}-01,{'yes' if i % 3 == 0 else 'no'}\n"
+                  for i in range(12)))
+    (folder / "Jo Smith sent.csv").write_text(
+        "Contact,Company,How contacted,Date contacted\n"
+        + "".join(f"D{i},Beta,Email,2025-01-{i + 1:02d}\n" for i in range(20)))
+    log = load_log(folder)
+    want = metrics.response_rates(log, by="channel")
+    assert want["n"].tolist() == [12] and want["not_recorded"].tolist() == [20]
+    for anonymise in (True, False):
+        out = tmp_path / f"tables_{anonymise}"
+        export_tables(log, out, formats=("csv",), k=0, anonymise=anonymise, salt=SALT)
+        got = pd.read_csv(out / "response_by_channel.csv")
+        assert got[["n", "responded", "not_recorded"]].values.tolist() == [[12, 4, 20]]
+        # the file's name (here a student's) is a seeker's name: shared only when asked
+        assert anonymise != any("Jo Smith" in p.read_text() for p in out.iterdir())
+    written = export_charts(log, tmp_path / "charts", formats=("svg",), k=0, salt=SALT)
+    index = (tmp_path / "charts" / "index.md").read_text()
+    assert "n = 12 leads" in index.split("Which channels get answers?")[1].split("\n\n")[0]
+    assert not any("Jo Smith" in p.read_text() for p in written)
 
 
 @pytest.mark.parametrize("value, expected", [
