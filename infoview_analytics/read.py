@@ -1384,11 +1384,11 @@ def _coded_table(columns: list[tuple[np.ndarray, np.ndarray]], first: list[str],
     problems = []
     for j in {j for i, j, _ in errors if i >= top}:
         codes[j] = codes[j].copy()  # a column of Arrow's is read-only
+    # (every error cell is inside the extent: it was counted before it is emptied here)
     for i, j, value in sorted(errors):
-        if i < top + n and j < width:
-            if i >= top:
-                codes[j][i - top] = -1
-            problems.append((i + 1, j, value, _error_message(value)))
+        if i >= top:
+            codes[j][i - top] = -1
+        problems.append((i + 1, j, value, _error_message(value)))
     return ColumnRows([c[:n] for c in codes[:width]], uniques[:width], n, ordered=True,
                       dense=dense[:width], head=head[:, :width]), problems
 
